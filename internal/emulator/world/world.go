@@ -1,0 +1,389 @@
+// Package world reads the emulator's world file: the accounts, images, queues,
+// topics, credentials and faults that an emulated Alibaba Cloud starts with.
+//
+// The format is the design's "World file" section, plus a few optional knobs
+// for tests (latency, rateLimit, moreThan10, regions). Unknown keys are errors,
+// reported with their line, so a typo never silently changes a test's world.
+package world
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// World is the emulated cloud's initial state.
+type World struct {
+	// Region is the default region for images and clients.
+	Region string `yaml:"region"`
+	// Owner is the account the function runs as; images default to it.
+	Owner string `yaml:"owner"`
+	// Credentials are the only ones whose signatures the emulator accepts.
+	Credentials Credentials `yaml:"credentials"`
+	// Accounts exist; sharing with any other id is InvalidAccount.NotFound.
+	// The owner and every image owner exist implicitly.
+	Accounts []string `yaml:"accounts"`
+	// Regions the ECS API knows; default: DefaultRegions plus Region and
+	// every image's region. Any other RegionId is InvalidRegionId.NotFound.
+	Regions []string `yaml:"regions"`
+	Queues  []Queue  `yaml:"queues"`
+	Topics  []Topic  `yaml:"topics"`
+	Images  []Image  `yaml:"images"`
+	Faults  []Fault  `yaml:"faults"`
+	// Latency is added to every call of an API (key "*" for every API), on
+	// real time, before the call is answered.
+	Latency map[string]Duration `yaml:"latency"`
+	// RateLimit answers calls above a rate with Throttling (ECS) or
+	// QpsLimitExceeded (MNS).
+	RateLimit *RateLimit `yaml:"rateLimit"`
+	// MoreThan10 selects how ModifyImageSharePermission treats more than 10
+	// ids in AddAccount.N or RemoveAccount.N: MoreThan10Ignore (default, the
+	// API reference the product is built on: the parameter takes no effect)
+	// or MoreThan10First10 (the newer reference: only the first 10 are processed).
+	MoreThan10 string `yaml:"moreThan10"`
+	// StartTime is the emulated clock's start; default 2026-01-01T00:00:00Z.
+	StartTime time.Time `yaml:"startTime"`
+}
+
+// Readings of the more-than-10 rule.
+const (
+	MoreThan10Ignore  = "ignore"
+	MoreThan10First10 = "first10"
+)
+
+// DefaultRegions are the ECS regions the emulator knows unless the world says otherwise.
+var DefaultRegions = []string{
+	"cn-hangzhou", "cn-shanghai", "cn-beijing", "cn-shenzhen", "cn-qingdao",
+	"cn-zhangjiakou", "cn-huhehaote", "cn-wulanchabu", "cn-chengdu", "cn-guangzhou",
+	"cn-hongkong", "ap-southeast-1", "ap-southeast-3", "ap-southeast-5",
+	"ap-southeast-6", "ap-southeast-7", "ap-northeast-1", "ap-northeast-2",
+	"eu-central-1", "eu-west-1", "us-west-1", "us-east-1", "me-east-1", "me-central-1",
+}
+
+// Credentials are an AccessKey pair and, for STS, a security token.
+type Credentials struct {
+	AccessKeyID     string `yaml:"accessKeyId"`
+	AccessKeySecret string `yaml:"accessKeySecret"`
+	// SecurityToken, when set, must accompany every request (STS credentials,
+	// as Function Compute passes them).
+	SecurityToken string `yaml:"securityToken"`
+}
+
+// Queue is an MNS queue. In YAML it is either a name or a mapping.
+type Queue struct {
+	Name string `yaml:"name"`
+	// VisibilityTimeout of received messages; default 30s.
+	VisibilityTimeout Duration `yaml:"visibilityTimeout"`
+	// DelaySeconds applied to messages sent without one; default 0.
+	DelaySeconds int `yaml:"delaySeconds"`
+	// MaximumMessageSize in bytes; default 65536.
+	MaximumMessageSize int `yaml:"maximumMessageSize"`
+}
+
+// Topic is an MNS topic. In YAML it is either a name or a mapping.
+type Topic struct {
+	Name string `yaml:"name"`
+	// Subscribers are queue names that receive a copy of every published message.
+	Subscribers []string `yaml:"subscribers"`
+	// MaximumMessageSize in bytes; default 65536.
+	MaximumMessageSize int `yaml:"maximumMessageSize"`
+}
+
+// Image is an ECS custom image.
+type Image struct {
+	ID     string `yaml:"id"`
+	Name   string `yaml:"name"`
+	Region string `yaml:"region"`
+	Owner  string `yaml:"owner"`
+	// Status once available: Creating | Waiting | Available | UnAvailable |
+	// CreateFailed | Deprecated. Default Available.
+	Status string `yaml:"status"`
+	// AvailableAfter keeps the image Creating until this much emulated time
+	// has passed since the world started.
+	AvailableAfter Duration          `yaml:"availableAfter"`
+	Tags           map[string]string `yaml:"tags"`
+	// Encryption of its snapshots: none | cmk | service-key.
+	Encryption string   `yaml:"encryption"`
+	SharedWith []string `yaml:"sharedWith"`
+}
+
+// Fault is an injected failure. Faults are matched in order; each matching
+// call is counted, the first After pass, the next Times get the fault.
+type Fault struct {
+	// API is an ECS Action or an MNS operation (SendMessage, BatchSendMessage,
+	// PublishMessage, ReceiveMessage, ...), or "*" for any.
+	API string `yaml:"api"`
+	// Code is a documented error code of the API (answered with its
+	// documented status), or FaultTimeout, or FaultReset.
+	Code  string `yaml:"code"`
+	Times int    `yaml:"times"`
+	After int    `yaml:"after"`
+	// ImageID, Queue and Topic narrow the fault to one resource.
+	ImageID string `yaml:"imageId"`
+	Queue   string `yaml:"queue"`
+	Topic   string `yaml:"topic"`
+	// Apply makes a timeout or reset happen after the call took effect, the
+	// ambiguous failure a client must read back before retrying.
+	Apply bool `yaml:"apply"`
+	// Status overrides the answered HTTP status (for codes the emulator does
+	// not know, such as a bare 503).
+	Status int `yaml:"status"`
+}
+
+// Fault codes that are not service error codes.
+const (
+	FaultTimeout = "timeout" // the call hangs until the client gives up
+	FaultReset   = "reset"   // the connection is closed without an answer
+)
+
+// RateLimit is a token bucket on real time.
+type RateLimit struct {
+	CallsPerSecond float64 `yaml:"callsPerSecond"`
+	Burst          int     `yaml:"burst"`
+	// APIs limited, each with its own bucket (per API, as the service limits);
+	// default every ECS API.
+	APIs []string `yaml:"apis"`
+}
+
+// Duration is a time.Duration written as "90s", "2h" or a number of seconds.
+type Duration time.Duration
+
+// D returns d as a time.Duration.
+func (d Duration) D() time.Duration { return time.Duration(d) }
+
+// UnmarshalYAML accepts "90s"-style strings and plain seconds.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode {
+		return fmt.Errorf("line %d: duration must be a string such as 90s", n.Line)
+	}
+	if n.Tag == "!!int" || n.Tag == "!!float" {
+		var secs float64
+		if err := n.Decode(&secs); err != nil {
+			return err
+		}
+		*d = Duration(secs * float64(time.Second))
+		return nil
+	}
+	v, err := time.ParseDuration(n.Value)
+	if err != nil {
+		return fmt.Errorf("line %d: %v", n.Line, err)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// UnmarshalYAML accepts a bare queue name or a mapping.
+func (q *Queue) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		q.Name = n.Value
+		return nil
+	}
+	type plain Queue
+	return decodeStrict(n, (*plain)(q))
+}
+
+// UnmarshalYAML accepts a bare topic name or a mapping.
+func (t *Topic) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		t.Name = n.Value
+		return nil
+	}
+	type plain Topic
+	return decodeStrict(n, (*plain)(t))
+}
+
+// decodeStrict decodes a mapping node rejecting unknown keys: Node.Decode
+// does not inherit the decoder's KnownFields setting, so custom unmarshalers
+// check the keys against the struct's yaml tags themselves.
+func decodeStrict(n *yaml.Node, out any) error {
+	if n.Kind != yaml.MappingNode {
+		return fmt.Errorf("line %d: expected a name or a mapping", n.Line)
+	}
+	t := reflect.TypeOf(out).Elem()
+	known := map[string]bool{}
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
+		known[name] = true
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if k := n.Content[i]; !known[k.Value] {
+			return fmt.Errorf("line %d: field %s not found in type %s", k.Line, k.Value, t.Name())
+		}
+	}
+	return n.Decode(out)
+}
+
+// Load reads and validates a world file.
+func Load(path string) (*World, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(path, data)
+}
+
+// Parse decodes and validates a world file; name is used in error messages.
+func Parse(name string, data []byte) (*World, error) {
+	var w World
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&w); err != nil && !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	w.setDefaults()
+	if err := w.validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return &w, nil
+}
+
+var accountID = regexp.MustCompile(`^[0-9]{16}$`)
+
+func (w *World) setDefaults() {
+	if w.Region == "" {
+		w.Region = "cn-hangzhou"
+	}
+	if w.MoreThan10 == "" {
+		w.MoreThan10 = MoreThan10Ignore
+	}
+	if w.StartTime.IsZero() {
+		w.StartTime = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	for i := range w.Queues {
+		q := &w.Queues[i]
+		if q.VisibilityTimeout == 0 {
+			q.VisibilityTimeout = Duration(30 * time.Second)
+		}
+		if q.MaximumMessageSize == 0 {
+			q.MaximumMessageSize = 65536
+		}
+	}
+	for i := range w.Topics {
+		if w.Topics[i].MaximumMessageSize == 0 {
+			w.Topics[i].MaximumMessageSize = 65536
+		}
+	}
+	for i := range w.Images {
+		im := &w.Images[i]
+		if im.Region == "" {
+			im.Region = w.Region
+		}
+		if im.Owner == "" {
+			im.Owner = w.Owner
+		}
+		if im.Status == "" {
+			im.Status = "Available"
+		}
+		if im.Encryption == "" {
+			im.Encryption = "none"
+		}
+	}
+	if len(w.Regions) == 0 {
+		w.Regions = slices.Clone(DefaultRegions)
+		w.Regions = append(w.Regions, w.Region)
+		for _, im := range w.Images {
+			w.Regions = append(w.Regions, im.Region)
+		}
+		slices.Sort(w.Regions)
+		w.Regions = slices.Compact(w.Regions)
+	}
+	for i := range w.Faults {
+		if w.Faults[i].Times == 0 {
+			w.Faults[i].Times = 1
+		}
+	}
+}
+
+var (
+	imageStatuses = []string{"Creating", "Waiting", "Available", "UnAvailable", "CreateFailed", "Deprecated"}
+	encryptions   = []string{"none", "cmk", "service-key"}
+)
+
+func (w *World) validate() error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if !accountID.MatchString(w.Owner) {
+		bad("owner %q is not a 16-digit account id", w.Owner)
+	}
+	if w.Credentials.AccessKeyID == "" || w.Credentials.AccessKeySecret == "" {
+		bad("credentials.accessKeyId and credentials.accessKeySecret are required")
+	}
+	for _, a := range w.Accounts {
+		if !accountID.MatchString(a) {
+			bad("accounts: %q is not a 16-digit account id", a)
+		}
+	}
+	if w.MoreThan10 != MoreThan10Ignore && w.MoreThan10 != MoreThan10First10 {
+		bad("moreThan10 must be %q or %q, not %q", MoreThan10Ignore, MoreThan10First10, w.MoreThan10)
+	}
+	seen := map[string]bool{}
+	for _, q := range w.Queues {
+		if q.Name == "" || seen["q:"+q.Name] {
+			bad("queues: empty or duplicate name %q", q.Name)
+		}
+		seen["q:"+q.Name] = true
+	}
+	for _, t := range w.Topics {
+		if t.Name == "" || seen["t:"+t.Name] {
+			bad("topics: empty or duplicate name %q", t.Name)
+		}
+		seen["t:"+t.Name] = true
+		for _, s := range t.Subscribers {
+			if !slices.ContainsFunc(w.Queues, func(q Queue) bool { return q.Name == s }) {
+				bad("topic %s: subscriber queue %q is not declared in queues", t.Name, s)
+			}
+		}
+	}
+	for _, im := range w.Images {
+		if !strings.HasPrefix(im.ID, "m-") || seen["i:"+im.ID] {
+			bad("images: id %q must start with m- and be unique", im.ID)
+		}
+		seen["i:"+im.ID] = true
+		if !slices.Contains(imageStatuses, im.Status) {
+			bad("image %s: status %q is not one of %v", im.ID, im.Status, imageStatuses)
+		}
+		if !slices.Contains(encryptions, im.Encryption) {
+			bad("image %s: encryption %q is not one of %v", im.ID, im.Encryption, encryptions)
+		}
+		if !accountID.MatchString(im.Owner) {
+			bad("image %s: owner %q is not a 16-digit account id", im.ID, im.Owner)
+		}
+		for _, a := range im.SharedWith {
+			if !accountID.MatchString(a) {
+				bad("image %s: sharedWith %q is not a 16-digit account id", im.ID, a)
+			}
+		}
+		if len(im.SharedWith) > 50 {
+			bad("image %s: shared with %d accounts, above the 50-per-image quota", im.ID, len(im.SharedWith))
+		}
+	}
+	for i, f := range w.Faults {
+		if f.API == "" || f.Code == "" {
+			bad("faults[%d]: api and code are required", i)
+		}
+		if f.Times < 0 || f.After < 0 {
+			bad("faults[%d]: times and after must not be negative", i)
+		}
+	}
+	if rl := w.RateLimit; rl != nil && rl.CallsPerSecond <= 0 {
+		bad("rateLimit.callsPerSecond must be positive")
+	}
+	return errors.Join(errs...)
+}
+
+// AccountExists reports whether id is a known account: listed, the owner, or an image owner.
+func (w *World) AccountExists(id string) bool {
+	if id == w.Owner || slices.Contains(w.Accounts, id) {
+		return true
+	}
+	return slices.ContainsFunc(w.Images, func(im Image) bool { return im.Owner == id })
+}

@@ -1,0 +1,82 @@
+package world
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseDefaults(t *testing.T) {
+	w, err := Parse("w.yaml", []byte(`
+owner: "1000000000000001"
+credentials: {accessKeyId: AK, accessKeySecret: SK}
+queues: [work, {name: out, visibilityTimeout: 5s}]
+topics: [{name: t, subscribers: [out]}]
+images:
+  - id: m-1
+    availableAfter: 90
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.Region != "cn-hangzhou" || w.MoreThan10 != MoreThan10Ignore {
+		t.Errorf("defaults: region %q moreThan10 %q", w.Region, w.MoreThan10)
+	}
+	if got := w.Queues[0].VisibilityTimeout.D(); got != 30*time.Second {
+		t.Errorf("default visibility timeout = %v", got)
+	}
+	if got := w.Queues[1].VisibilityTimeout.D(); got != 5*time.Second {
+		t.Errorf("visibility timeout = %v", got)
+	}
+	im := w.Images[0]
+	if im.Owner != w.Owner || im.Region != "cn-hangzhou" || im.Status != "Available" || im.Encryption != "none" {
+		t.Errorf("image defaults: %+v", im)
+	}
+	if im.AvailableAfter.D() != 90*time.Second {
+		t.Errorf("availableAfter = %v", im.AvailableAfter.D())
+	}
+	if !w.AccountExists(w.Owner) || w.AccountExists("2999999999999999") {
+		t.Error("AccountExists")
+	}
+}
+
+func TestParseRejects(t *testing.T) {
+	base := "owner: \"1000000000000001\"\ncredentials: {accessKeyId: AK, accessKeySecret: SK}\n"
+	tests := []struct {
+		name, yaml, want string
+	}{
+		{"unknown key", base + "imagez: []\n", "line 3: field imagez not found"},
+		{"unknown nested key", base + "queues: [{name: q, visibility: 5s}]\n", "line 3: field visibility not found"},
+		{"bad owner", "owner: \"1\"\ncredentials: {accessKeyId: AK, accessKeySecret: SK}\n", "owner \"1\" is not a 16-digit"},
+		{"no credentials", "owner: \"1000000000000001\"\n", "credentials.accessKeyId"},
+		{"bad status", base + "images: [{id: m-1, status: Ready}]\n", "status \"Ready\""},
+		{"bad encryption", base + "images: [{id: m-1, encryption: kms}]\n", "encryption \"kms\""},
+		{"duplicate image", base + "images: [{id: m-1}, {id: m-1}]\n", "must start with m- and be unique"},
+		{"bad duration", base + "images: [{id: m-1, availableAfter: soon}]\n", "invalid duration"},
+		{"over quota", base + "images: [{id: m-1, sharedWith: [" + strings.Repeat("\"2000000000000001\",", 51) + "]}]\n", "above the 50-per-image quota"},
+		{"unknown subscriber", base + "topics: [{name: t, subscribers: [nope]}]\n", "subscriber queue \"nope\""},
+		{"bad reading", base + "moreThan10: all\n", "moreThan10 must be"},
+		{"fault without code", base + "faults: [{api: DescribeImages}]\n", "faults[0]: api and code are required"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("w.yaml", []byte(tt.yaml))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error = %v, want it to contain %q", err, tt.want)
+			}
+			if !strings.HasPrefix(err.Error(), "w.yaml: ") {
+				t.Errorf("error %q does not name the file", err)
+			}
+		})
+	}
+}
+
+func TestDemoWorldLoads(t *testing.T) {
+	w, err := Load("../../../testdata/world/demo.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(w.Images) == 0 || len(w.Queues) == 0 {
+		t.Fatalf("demo world is empty: %+v", w)
+	}
+}
