@@ -1,0 +1,130 @@
+// Package ecsclient builds the product's ECS SDK client: explicit endpoint
+// and scheme, explicit timeouts, static or STS credentials, and no touching of
+// the SDK's process-global endpoint tables.
+//
+// A client is NOT safe for use by several goroutines at once: the SDK
+// rewrites its http.Client's timeout and transport on every call. Build one
+// client per goroutine (they are cheap) or serialise the calls.
+package ecsclient
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk"
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth/credentials"
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
+)
+
+// DefaultTimeout bounds a call (connect and read) when Config.Timeout is zero.
+const DefaultTimeout = 10 * time.Second
+
+// Config says where and as whom the client calls ECS.
+type Config struct {
+	// Region is the region the client calls, e.g. cn-hangzhou.
+	Region string
+	// Endpoint overrides the endpoint: "" resolves the region's public
+	// endpoint (ecs.<region>.aliyuncs.com, the SDK's regional rule) over
+	// HTTPS; "http://127.0.0.1:1234" or "https://host" take the scheme from
+	// the URL; a bare "host:port" uses HTTPS.
+	Endpoint string
+	// AccessKeyID and AccessKeySecret are required.
+	AccessKeyID     string
+	AccessKeySecret string
+	// SecurityToken, when set, makes these STS credentials (as Function
+	// Compute passes them to each invocation).
+	SecurityToken string
+	// Timeout bounds each call, connection included; zero is DefaultTimeout.
+	Timeout time.Duration
+}
+
+// regionPattern is what the SDK accepts as a region id.
+var regionPattern = regexp.MustCompile(`^[a-zA-Z0-9_-]+$`)
+
+// New returns an ECS client for cfg, or an error saying what in cfg is wrong.
+func New(cfg Config) (*ecs.Client, error) {
+	var errs []error
+	if cfg.Region == "" || !regionPattern.MatchString(cfg.Region) {
+		errs = append(errs, fmt.Errorf("region %q is not a region id", cfg.Region))
+	}
+	if cfg.AccessKeyID == "" || cfg.AccessKeySecret == "" {
+		errs = append(errs, errors.New("access key id and secret are required"))
+	}
+	if cfg.Timeout < 0 {
+		errs = append(errs, fmt.Errorf("timeout %v is negative", cfg.Timeout))
+	}
+	scheme, host, err := parseEndpoint(cfg.Endpoint)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("ecsclient: %w", err)
+	}
+	timeout := cfg.Timeout
+	if timeout == 0 {
+		timeout = DefaultTimeout
+	}
+
+	conf := sdk.NewConfig()
+	conf.Scheme = scheme // the SDK defaults to plain HTTP
+	conf.AutoRetry = false
+	conf.MaxRetryTime = 0
+	conf.Timeout = timeout
+	conf.UserAgent = "ecs-image-share"
+	// A transport of its own: the SDK mutates the transport on each call.
+	conf.HttpTransport = http.DefaultTransport.(*http.Transport).Clone()
+
+	var cred credentials.CredentialsProvider
+	if cfg.SecurityToken != "" {
+		cred = credentials.NewStaticSTSCredentialsProvider(cfg.AccessKeyID, cfg.AccessKeySecret, cfg.SecurityToken)
+	} else {
+		cred = credentials.NewStaticAKCredentialsProvider(cfg.AccessKeyID, cfg.AccessKeySecret)
+	}
+
+	// Built by hand rather than with ecs.NewClientWithOptions, which lazily
+	// fills the package-global ecs.EndpointMap (a data race when clients are
+	// built concurrently) and copies it into the client.
+	c := &ecs.Client{}
+	if err := c.InitWithOptions(cfg.Region, conf, cred); err != nil {
+		return nil, fmt.Errorf("ecsclient: %w", err)
+	}
+	// Set explicitly: otherwise the first call's per-API default sticks.
+	c.SetReadTimeout(timeout)
+	c.SetConnectTimeout(timeout)
+	if host != "" {
+		c.Domain = host
+	} else {
+		c.EndpointType = "regional" // ecs.<region>.aliyuncs.com
+	}
+	return c, nil
+}
+
+// parseEndpoint splits an endpoint override into the SDK's scheme ("HTTP" or
+// "HTTPS") and host[:port]. An empty endpoint gives HTTPS and no host.
+func parseEndpoint(ep string) (scheme, host string, err error) {
+	if ep == "" {
+		return "HTTPS", "", nil
+	}
+	raw := ep
+	if !strings.Contains(ep, "://") {
+		raw = "https://" + ep
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "", "", fmt.Errorf("endpoint %q: %v", ep, err)
+	}
+	switch {
+	case u.Scheme != "http" && u.Scheme != "https":
+		return "", "", fmt.Errorf("endpoint %q: scheme must be http or https", ep)
+	case u.Host == "" || u.User != nil:
+		return "", "", fmt.Errorf("endpoint %q: want host[:port], optionally with http:// or https://", ep)
+	case u.Path != "" && u.Path != "/", u.RawQuery != "", u.Fragment != "":
+		return "", "", fmt.Errorf("endpoint %q: ECS RPC is served at the root; drop the path and query", ep)
+	}
+	return strings.ToUpper(u.Scheme), u.Host, nil
+}

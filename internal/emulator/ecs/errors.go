@@ -1,0 +1,176 @@
+package ecs
+
+import (
+	"fmt"
+	"net/http"
+)
+
+// apiError is an answer in the service's error format: a documented code,
+// the HTTP status the documentation gives it, and a message.
+type apiError struct {
+	Code    string
+	Status  int
+	Message string
+}
+
+func (e *apiError) Error() string { return fmt.Sprintf("%s (%d): %s", e.Code, e.Status, e.Message) }
+
+// newError returns the error for code with its documented status and
+// message; msg, when given, replaces the message (a message naming the
+// parameter at fault, say). A code the table does not know is answered with
+// 400, so a world file can still inject it (with its own status if needed).
+func newError(code string, msg ...string) *apiError {
+	status, message, ok := lookup(code)
+	if !ok {
+		status, message = http.StatusBadRequest, "Injected fault "+code+"."
+	}
+	if len(msg) > 0 {
+		message = msg[0]
+	}
+	return &apiError{Code: code, Status: status, Message: message}
+}
+
+// missingParameter is MissingParameter worded as the seed reference words it.
+func missingParameter(name string) *apiError {
+	return newError("MissingParameter",
+		"An input parameter "+name+" that is mandatory for processing the request is not supplied.")
+}
+
+// invalidParameter is InvalidParameter naming the parameter, with an optional reason.
+func invalidParameter(name, why string) *apiError {
+	msg := fmt.Sprintf("The specified parameter %q is not valid.", name)
+	if why != "" {
+		msg += " " + why
+	}
+	return newError("InvalidParameter", msg)
+}
+
+// ErrorStatus returns the HTTP status the emulator answers code with, and
+// whether code is one the emulator knows. A world file's faults can be
+// checked against it.
+func ErrorStatus(code string) (int, bool) {
+	status, _, ok := lookup(code)
+	return status, ok
+}
+
+// lookup is the one table of error codes: every code documented for the
+// calls the emulator serves (reference/ecs-rpc.md and the seed document) and
+// the common ones. Real rule violations and injected faults both answer
+// through it, so a code always carries the same status. It is a switch, not a
+// map, so the table cannot be mutated.
+func lookup(code string) (status int, message string, ok bool) {
+	const (
+		bad       = http.StatusBadRequest
+		forbidden = http.StatusForbidden
+		notFound  = http.StatusNotFound
+	)
+	switch code {
+	// Common to every ECS API.
+	case "MissingParameter":
+		return bad, "The input parameter that is mandatory for processing this request is not supplied.", true
+	case "InvalidParameter":
+		return bad, "The specified parameter is not valid.", true
+	case "InvalidAccessKeyId.NotFound":
+		return bad, "Specified access key is not found.", true
+	case "InvalidTimeStamp.Expired":
+		return bad, "Specified time stamp or date value is expired.", true
+	case "InvalidTimeStamp.Format":
+		return bad, "Specified time stamp or date value is not well formatted.", true
+	case "SignatureNonceUsed":
+		return bad, "Specified signature nonce was used already.", true
+	case "SignatureDoesNotMatch":
+		return forbidden, "Specified signature is not matched with our calculation.", true
+	case "InvalidSecurityToken.Malformed":
+		return bad, "Specified SecurityToken is malformed or missing.", true
+	case "InvalidSecurityToken.MismatchWithAccessKey":
+		return bad, "Specified SecurityToken mismatch with the AccessKey.", true
+	case "InvalidAction.NotFound":
+		return notFound, "Specified api is not found, please check your url and method.", true
+	case "Throttling":
+		return bad, "Request was denied due to request throttling.", true
+	case "Throttling.User":
+		return bad, "Request was denied due to user flow control.", true
+	case "Throttling.Api":
+		return bad, "Request was denied due to api flow control.", true
+	case "Forbidden":
+		return forbidden, "User not authorized to operate on the specified resource.", true
+	case "Forbidden.RAM":
+		return forbidden, "User not authorized to operate on the specified resource, or this API doesn't support RAM.", true
+	case "NoPermission":
+		return forbidden, "The operator is not permitted for this resource.", true
+	case "InternalError":
+		return http.StatusInternalServerError, "The request processing has failed due to some unknown error, exception or failure.", true
+	case "ServiceUnavailable":
+		return http.StatusServiceUnavailable, "The request has failed due to a temporary failure of the server.", true
+
+	// Shared by the image calls.
+	case "InvalidRegionId.NotFound":
+		return bad, "The specified region does not exist.", true
+	case "InvalidImageId.NotFound":
+		// The seed says 403, the current reference 404: the current one wins.
+		return notFound, "The specified ImageId does not exist.", true
+
+	// ModifyImageSharePermission.
+	case "InvalidAccount.NotFound":
+		return notFound, "The specified parameter AddAccount.n or RemoveAccount.n does not exist.", true
+	case "InvalidAccount.Forbbiden": // sic: the service spells it this way
+		return notFound, "The specified account does not yourself.", true
+	case "QuotaExceed.ShareImageUser":
+		return forbidden, "The shared image user quota exceeds.", true
+	case "QuotaExceed.ShareImage":
+		return forbidden, "The shared image quota exceeds.", true
+	case "IncorrectImageStatus":
+		return bad, "The image is not available.", true
+	case "OperationDenied.InvalidImageStatus":
+		return forbidden, "The operation is not allowed in the current image status.", true
+	case "InvalidOperation.ServiceKeyEncryptedImageUnsupported":
+		return forbidden, "Images encrypted with the service key cannot be shared; copy the image encrypted with a customer master key.", true
+	case "OperationDeined.EncryptedSnapshot": // sic
+		return forbidden, "The image contains encrypted snapshots, which do not support share.", true
+	case "OperationDeined.FullImage": // sic
+		return forbidden, "The operation is not supported for full images.", true
+	case "InvalidGroup.Malformed":
+		return bad, "The specified group is malformed.", true
+	case "UnnecessaryParameter.LaunchPermission":
+		return bad, "The parameter LaunchPermission is unnecessary.", true
+	case "InvalidParameter.LaunchPermission":
+		return bad, "The specified parameter LaunchPermission is not valid.", true
+	case "ForbiddenParameter.LaunchPermission":
+		return bad, "The parameter LaunchPermission is not allowed.", true
+	case "AssumeRoleError":
+		return forbidden, "Failed to assume the role AliyunECSShareEncryptImageDefaultRole.", true
+	case "ImageDescription.ContainsSensitiveWords":
+		return forbidden, "The image description contains sensitive words.", true
+	case "ImageName.ContainsSensitiveWords":
+		return forbidden, "The image name contains sensitive words.", true
+	case "Image.Public":
+		return forbidden, "The image is already public.", true
+	case "CurrentRegion.NotSupportPublicImage":
+		return forbidden, "The current region does not support public images.", true
+	case "Image.NotPublic":
+		return forbidden, "The image is not public.", true
+	case "InvalidImageId.BidMismatch":
+		return forbidden, "The image belongs to another site.", true
+	case "PublicImageAgreement.NotSigned":
+		return forbidden, "The public image agreement is not signed.", true
+	case "InvalidParameter.IsPublic":
+		return forbidden, "The specified parameter IsPublic is not valid.", true
+	case "InvalidParameter.KMSKeyId.CMKUnauthorized":
+		return forbidden, "The customer master key is not authorized.", true
+	case "InvalidParameter.KMSKeyId.CMKNotEnabled":
+		return forbidden, "The customer master key is not enabled.", true
+
+	// ListTagResources.
+	case "InvalidResourceType.NotFound":
+		return bad, "The ResourceType provided does not exist in our records.", true
+	case "NumberExceed.ResourceIds":
+		return bad, "The maximum number of ResourceIds is exceeded. The maximum is 50.", true
+	case "NumberExceed.Tags":
+		return bad, "The maximum number of Tags is exceeded. The maximum is 20.", true
+	case "InvalidParameter.TagValue":
+		return bad, "The Tag.N.Value parameter cannot be specified without Tag.N.Key.", true
+	case "InvalidNextToken":
+		return bad, "The specified NextToken is not valid.", true
+	}
+	return 0, "", false
+}
