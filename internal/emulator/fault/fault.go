@@ -157,7 +157,14 @@ func (in *Injector) Decide(ctx context.Context, c Call) Decision {
 
 func (in *Injector) limiterFor(api string) *rate.Limiter {
 	rl := in.limit
-	if rl == nil || (len(rl.APIs) > 0 && !slices.Contains(rl.APIs, api)) {
+	if rl == nil {
+		return nil
+	}
+	apis := rl.APIs
+	if len(apis) == 0 {
+		apis = world.ECSActions
+	}
+	if !slices.Contains(apis, api) {
 		return nil
 	}
 	lim, ok := in.limiters[api]

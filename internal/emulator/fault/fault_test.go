@@ -49,3 +49,17 @@ func TestRateLimitAnswersThrottle(t *testing.T) {
 		t.Fatalf("unlimited API throttled: %+v", d)
 	}
 }
+
+func TestRateLimitDefaultsToECS(t *testing.T) {
+	in := New(&world.World{RateLimit: &world.RateLimit{CallsPerSecond: 0.001, Burst: 1}})
+	ctx := context.Background()
+	for range 3 {
+		if d := in.Decide(ctx, Call{API: "SendMessage", Throttle: "QpsLimitExceeded"}); d.Kind != None {
+			t.Fatalf("MNS call limited by default: %+v", d)
+		}
+	}
+	in.Decide(ctx, Call{API: "DescribeImages", Throttle: "Throttling"})
+	if d := in.Decide(ctx, Call{API: "DescribeImages", Throttle: "Throttling"}); d.Code != "Throttling" {
+		t.Fatalf("ECS call not limited: %+v", d)
+	}
+}

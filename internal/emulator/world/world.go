@@ -145,6 +145,12 @@ const (
 	FaultReset   = "reset"   // the connection is closed without an answer
 )
 
+// ECSActions are the ECS actions the emulator serves: the default scope of a
+// rate limit, as the service limits each API of an account on its own.
+var ECSActions = []string{
+	"DescribeImages", "DescribeImageSharePermission", "ModifyImageSharePermission", "ListTagResources",
+}
+
 // RateLimit is a token bucket on real time.
 type RateLimit struct {
 	CallsPerSecond float64 `yaml:"callsPerSecond"`

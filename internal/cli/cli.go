@@ -1,0 +1,66 @@
+// Package cli implements the binary's commands. main.go only hands it the
+// arguments, the standard streams and the files embedded in the binary.
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"sort"
+)
+
+// Env is what a command may touch: nothing global.
+type Env struct {
+	Stdout, Stderr io.Writer
+	// Getenv reads the process environment (os.Getenv in main).
+	Getenv func(string) string
+	// Files holds the defaults embedded in the binary: the demo world,
+	// policy and events under testdata/.
+	Files fs.FS
+}
+
+type command struct {
+	summary string
+	run     func(ctx context.Context, args []string, env Env) int
+}
+
+func commands() map[string]command {
+	return map[string]command{
+		"emulate": {"serve the emulated ECS and MNS APIs on one address", runEmulate},
+		"local":   {"run against the embedded emulator seeded from a world file", runLocal},
+	}
+}
+
+// Run runs the command named by args[0] and returns the process exit code.
+func Run(ctx context.Context, args []string, env Env) int {
+	cmds := commands()
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage(env.Stderr, cmds)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	c, ok := cmds[args[0]]
+	if !ok {
+		fmt.Fprintf(env.Stderr, "unknown command %q\n\n", args[0])
+		usage(env.Stderr, cmds)
+		return 2
+	}
+	return c.run(ctx, args[1:], env)
+}
+
+func usage(w io.Writer, cmds map[string]command) {
+	fmt.Fprintln(w, "usage: ecs-image-share <command> [flags]")
+	fmt.Fprintln(w, "\nUnder Function Compute (FC_RUNTIME_API set) it runs as the function.")
+	fmt.Fprintln(w, "\ncommands:")
+	names := make([]string, 0, len(cmds))
+	for n := range cmds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-9s %s\n", n, cmds[n].summary)
+	}
+}

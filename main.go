@@ -1,0 +1,33 @@
+// Command ecs-image-share shares Alibaba Cloud ECS custom images with other
+// accounts by a tag policy. Under Function Compute it is the function; on a
+// workstation it is a set of commands (local, emulate, validate, plan, apply).
+// See README.md.
+package main
+
+import (
+	"context"
+	"embed"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/imageshare/ecs-image-share/internal/cli"
+)
+
+// defaults are the demo world, policy and events `local` and `emulate` use
+// when no file is given, so a fresh clone runs with no set-up.
+//
+//go:embed testdata/world/demo.yaml
+var defaults embed.FS
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := cli.Run(ctx, os.Args[1:], cli.Env{
+		Stdout: os.Stdout,
+		Stderr: os.Stderr,
+		Getenv: os.Getenv,
+		Files:  defaults,
+	})
+	stop()
+	os.Exit(code)
+}
