@@ -1,0 +1,154 @@
+package engine
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"syscall"
+	"testing"
+
+	sdkerrors "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
+
+	"github.com/imageshare/ecs-image-share/outcome"
+)
+
+// serverError builds the error the SDK returns for an ECS error answer.
+func serverError(status int, code string) error {
+	body := fmt.Sprintf(`{"RequestId":"req-1","HostId":"ecs.aliyuncs.com","Code":%q,"Message":"service says","Recommend":""}`, code)
+	return sdkerrors.NewServerError(status, body, "")
+}
+
+// TestCodeTable covers every documented ECS code of the three APIs and the
+// common ones (reference/ecs-rpc.md and the seed document), with the status
+// the service answers it with.
+func TestCodeTable(t *testing.T) {
+	const (
+		retry     = 1 << iota // retryable
+		ambiguous             // may have been applied
+		perAcct               // isolated by splitting the batch
+	)
+	tests := []struct {
+		ecsCode string
+		status  int
+		want    outcome.Code
+		flags   int
+	}{
+		// ModifyImageSharePermission, 400
+		{"MissingParameter", 400, outcome.Internal, 0},
+		{"InvalidGroup.Malformed", 400, outcome.Internal, 0},
+		{"UnnecessaryParameter.LaunchPermission", 400, outcome.Internal, 0},
+		{"InvalidParameter.LaunchPermission", 400, outcome.Internal, 0},
+		{"ForbiddenParameter.LaunchPermission", 400, outcome.Internal, 0},
+		// 403
+		{"AssumeRoleError", 403, outcome.PermissionDenied, 0},
+		{"ImageDescription.ContainsSensitiveWords", 403, outcome.ImageUnavailable, 0},
+		{"ImageName.ContainsSensitiveWords", 403, outcome.ImageUnavailable, 0},
+		{"Image.Public", 403, outcome.ImageUnavailable, 0},
+		{"CurrentRegion.NotSupportPublicImage", 403, outcome.Internal, 0},
+		{"Image.NotPublic", 403, outcome.Internal, 0},
+		{"OperationDeined.FullImage", 403, outcome.ImageUnavailable, 0},
+		{"QuotaExceed.ShareImage", 403, outcome.ShareQuotaExceeded, 0},
+		{"QuotaExceed.ShareImageUser", 403, outcome.ShareQuotaExceeded, 0},
+		{"InvalidImageId.BidMismatch", 403, outcome.ImageNotFound, 0},
+		{"OperationDeined.EncryptedSnapshot", 403, outcome.EncryptedImageUnsupported, 0},
+		{"OperationDenied.InvalidImageStatus", 403, outcome.ImageUnavailable, 0},
+		{"PublicImageAgreement.NotSigned", 403, outcome.Internal, 0},
+		{"InvalidParameter.IsPublic", 403, outcome.Internal, 0},
+		{"InvalidParameter.KMSKeyId.CMKUnauthorized", 403, outcome.PermissionDenied, 0},
+		{"InvalidParameter.KMSKeyId.CMKNotEnabled", 403, outcome.EncryptedImageUnsupported, 0},
+		{"InvalidOperation.ServiceKeyEncryptedImageUnsupported", 403, outcome.EncryptedImageUnsupported, 0},
+		// 404 (the seed document says 403 for InvalidImageId.NotFound)
+		{"InvalidImageId.NotFound", 404, outcome.ImageNotFound, 0},
+		{"InvalidImageId.NotFound", 403, outcome.ImageNotFound, 0},
+		{"InvalidAccount.NotFound", 404, outcome.AccountNotFound, perAcct},
+		{"InvalidAccount.Forbbiden", 404, outcome.InvalidAccountID, perAcct},
+		// older editions
+		{"IncorrectImageStatus", 400, outcome.ImageNotReady, retry},
+		{"InvalidRegionId.NotFound", 400, outcome.RegionNotFound, 0},
+		// common to every API
+		{"Throttling", 400, outcome.Throttled, retry},
+		{"Throttling.User", 400, outcome.Throttled, retry},
+		{"Throttling.Api", 400, outcome.Throttled, retry},
+		{"InvalidParameter", 400, outcome.Internal, 0},
+		{"InvalidAccessKeyId.NotFound", 400, outcome.PermissionDenied, 0},
+		{"InvalidTimeStamp.Expired", 400, outcome.Internal, 0},
+		{"SignatureNonceUsed", 400, outcome.CloudUnavailable, retry | ambiguous},
+		{"Forbidden", 403, outcome.PermissionDenied, 0},
+		{"Forbidden.RAM", 403, outcome.PermissionDenied, 0},
+		{"NoPermission", 403, outcome.PermissionDenied, 0},
+		{"SignatureDoesNotMatch", 400, outcome.PermissionDenied, 0},
+		{"InternalError", 500, outcome.CloudUnavailable, retry | ambiguous},
+		{"ServiceUnavailable", 503, outcome.CloudUnavailable, retry | ambiguous},
+		// undocumented codes, by status
+		{"Something.New", 502, outcome.CloudUnavailable, retry | ambiguous},
+		{"", 504, outcome.CloudUnavailable, retry | ambiguous},
+		{"Something.New", 429, outcome.Throttled, retry},
+		{"Something.New", 403, outcome.PermissionDenied, 0},
+		{"Something.New", 400, outcome.Internal, 0},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%s_%d", tt.ecsCode, tt.status), func(t *testing.T) {
+			err := serverError(tt.status, tt.ecsCode)
+			oe, info := classify(err)
+			if oe.Code != tt.want || oe.Retryable != (tt.flags&retry != 0) ||
+				info.ambiguous != (tt.flags&ambiguous != 0) || info.perAccount != (tt.flags&perAcct != 0) {
+				t.Errorf("classify = %s retryable=%v ambiguous=%v perAccount=%v, want %s flags %03b",
+					oe.Code, oe.Retryable, info.ambiguous, info.perAccount, tt.want, tt.flags)
+			}
+			if oe.ECSCode != tt.ecsCode || oe.RequestID != "req-1" || oe.Message == "" {
+				t.Errorf("classify lost the service's details: %+v", oe)
+			}
+			if !errors.Is(oe, err) {
+				t.Error("the SDK error is not kept as the cause")
+			}
+			if got := FromSDK(err); got.Code != tt.want {
+				t.Errorf("FromSDK = %s, want %s", got.Code, tt.want)
+			}
+			var typed *outcome.Error
+			if !errors.As(error(FromSDK(err)), &typed) {
+				t.Error("FromSDK's result is not usable with errors.As")
+			}
+		})
+	}
+}
+
+type timeoutErr struct{}
+
+func (timeoutErr) Error() string   { return "i/o timeout" }
+func (timeoutErr) Timeout() bool   { return true }
+func (timeoutErr) Temporary() bool { return true }
+
+func TestNetworkErrors(t *testing.T) {
+	post := func(err error) error { return &url.Error{Op: "Post", URL: "http://127.0.0.1/", Err: err} }
+	tests := []struct {
+		name string
+		err  error
+		want outcome.Code
+		amb  bool
+	}{
+		{"client timeout", post(timeoutErr{}), outcome.CloudUnavailable, true},
+		{"connection reset", post(&net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}), outcome.CloudUnavailable, true},
+		{"connection refused", &net.OpError{Op: "dial", Net: "tcp", Err: syscall.ECONNREFUSED}, outcome.CloudUnavailable, true},
+		{"cut-off answer", post(io.ErrUnexpectedEOF), outcome.CloudUnavailable, true},
+		{"bare EOF", io.EOF, outcome.CloudUnavailable, true},
+		{"SDK timeout", sdkerrors.NewClientError(sdkerrors.TimeoutErrorCode, "timed out", timeoutErr{}), outcome.CloudUnavailable, true},
+		{"SDK unreadable 2xx", sdkerrors.NewClientError(sdkerrors.JsonUnmarshalErrorCode, "bad json", errors.New("x")), outcome.CloudUnavailable, true},
+		{"SDK client error caused by a reset", sdkerrors.NewClientError("SDK.Other", "x", syscall.ECONNRESET), outcome.CloudUnavailable, true},
+		{"SDK configuration error", sdkerrors.NewClientError(sdkerrors.CanNotResolveEndpointErrorCode, "no endpoint", nil), outcome.Internal, false},
+		{"anything else", errors.New("boom"), outcome.Internal, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			oe, info := classify(tt.err)
+			if oe.Code != tt.want || info.ambiguous != tt.amb || oe.Retryable != tt.amb {
+				t.Errorf("classify = %s retryable=%v ambiguous=%v, want %s %v", oe.Code, oe.Retryable, info.ambiguous, tt.want, tt.amb)
+			}
+		})
+	}
+	if FromSDK(nil) != nil {
+		t.Error("FromSDK(nil) is not nil")
+	}
+}
