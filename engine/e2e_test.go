@@ -515,7 +515,10 @@ func TestListImages(t *testing.T) {
 		opts = append(opts, withImage(im))
 	}
 	e := newEnv(t, opts...)
-	ids, err := e.eng.ListImages(context.Background(), region)
+	ids, calls, err := e.eng.ListImages(context.Background(), region)
+	if calls[apiDescribeImages] == 0 {
+		t.Errorf("calls = %v, want DescribeImages counted", calls)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}

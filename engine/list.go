@@ -14,10 +14,10 @@ const imagePageSize = 100
 
 // ListImages returns the ids of every custom image the caller owns in
 // region, whatever its status (a sweep must see Creating images too), every
-// page, in the order the service lists them. Calls are retried as in Run.
-func (e *Engine) ListImages(ctx context.Context, region string) ([]string, *outcome.Error) {
+// page, in the order the service lists them. Calls are retried as in Run;
+// calls counts them per API, retries included, for the caller's apiCalls.
+func (e *Engine) ListImages(ctx context.Context, region string) (ids []string, calls map[string]int, _ *outcome.Error) {
 	r := &run{e: e, ctx: ctx, region: region, calls: map[string]int{}, log: e.log.With("regionId", region)}
-	var ids []string
 	// The page bound only stops a misbehaving server from looping us.
 	for page := 1; page <= 10000; page++ {
 		var resp *ecs.DescribeImagesResponse
@@ -33,7 +33,7 @@ func (e *Engine) ListImages(ctx context.Context, region string) ([]string, *outc
 			return err
 		}, nil)
 		if err != nil {
-			return nil, err
+			return nil, r.calls, err
 		}
 		for _, im := range resp.Images.Image {
 			ids = append(ids, im.ImageId)
@@ -42,5 +42,5 @@ func (e *Engine) ListImages(ctx context.Context, region string) ([]string, *outc
 			break
 		}
 	}
-	return ids, nil
+	return ids, r.calls, nil
 }

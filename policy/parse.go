@@ -1,0 +1,705 @@
+package policy
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// The keys each fixed-key mapping of a policy accepts. The decoder reports any
+// other key as unknown (a misspelt key must never silently disable a rule), and
+// schema_test.go checks that policy.schema.json declares exactly these keys.
+var (
+	policyKeys = []string{"version", "groups", "rules", "allow", "prune", "protect", "maxRemovalsPerImage"}
+	ruleKeys   = []string{"name", "match", "shareWith", "shareWithTagValue"}
+	matchKeys  = []string{"tags", "regions"}
+)
+
+// Patterns shared with policy.schema.json; schema_test.go checks that the
+// schema uses these exact strings. They are written for both Go's RE2 and the
+// ECMA-262 dialect of JSON Schema (hence no look-ahead in groupNamePattern).
+const (
+	accountIDPattern = `^[0-9]{16}$`
+	ruleNamePattern  = `^[A-Za-z0-9._-]+$`
+	// A group name is a rule name that is not all digits, so that no entry of
+	// shareWith or of a request can be read as both a group and an account id.
+	groupNamePattern = `^[A-Za-z0-9._-]*[A-Za-z._-][A-Za-z0-9._-]*$`
+	regionPattern    = `^[a-z]{2,}(-[a-z0-9]+)+$`
+)
+
+var (
+	ruleNameRE  = regexp.MustCompile(ruleNamePattern)
+	groupNameRE = regexp.MustCompile(groupNamePattern)
+	regionRE    = regexp.MustCompile(regionPattern)
+)
+
+// Parse reads a policy from YAML or JSON (JSON is read as YAML, so both get
+// the same checks and the same line numbers). filename is used only in
+// problem locations. It returns a *ValidationError listing every problem when
+// the policy is rejected.
+func Parse(filename string, data []byte) (*Policy, error) {
+	if filename == "" {
+		filename = "policy"
+	}
+	d := &decoder{file: filename}
+	p := d.compile(d.decode(data))
+	if len(d.problems) > 0 {
+		sortProblems(d.problems)
+		return nil, &ValidationError{Problems: d.problems}
+	}
+	sortProblems(d.warnings)
+	p.warnings = d.warnings
+	return p, nil
+}
+
+// Load reads and parses the policy file at path. An unreadable file is
+// returned as the *fs.PathError from os.ReadFile; an invalid one as a
+// *ValidationError.
+func Load(path string) (*Policy, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(path, data)
+}
+
+// A document is a policy file as written. Every value keeps the YAML node it
+// came from, so that the checks in validate.go can point at it. Values that
+// failed their own checks are left out (and already reported).
+type document struct {
+	root        *yaml.Node // nil when there is nothing to check
+	version     *yaml.Node // nil when absent
+	groups      []groupDoc
+	rules       []ruleDoc
+	allow       []entry
+	protect     []entry
+	prune       bool
+	maxRemovals *int
+}
+
+// An entry is one string of the file and where it is.
+type entry struct {
+	value string
+	node  *yaml.Node
+	path  string
+}
+
+type groupDoc struct {
+	name    entry
+	members []entry
+}
+
+type ruleDoc struct {
+	node          *yaml.Node
+	path          string
+	name          entry // name.node is nil when the name is absent or invalid
+	tags          []tagMatch
+	regions       []entry
+	shareWith     []entry
+	shareWithNode *yaml.Node // nil when absent
+	tagValue      string     // shareWithTagValue; "" when absent or invalid
+}
+
+// A decoder accumulates problems while it walks the YAML node tree; nothing
+// stops at the first problem.
+type decoder struct {
+	file     string
+	problems []Problem
+	warnings []Problem
+}
+
+func (d *decoder) at(n *yaml.Node, path, format string, args ...any) Problem {
+	p := Problem{File: d.file, Path: path, Message: fmt.Sprintf(format, args...)}
+	if n != nil {
+		p.Line, p.Column = n.Line, n.Column
+	}
+	return p
+}
+
+func (d *decoder) errorf(n *yaml.Node, path, format string, args ...any) {
+	d.problems = append(d.problems, d.at(n, path, format, args...))
+}
+
+func (d *decoder) warnf(n *yaml.Node, path, format string, args ...any) {
+	d.warnings = append(d.warnings, d.at(n, path, format, args...))
+}
+
+// decode parses data and walks the first (and only allowed) YAML document.
+func (d *decoder) decode(data []byte) *document {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var root yaml.Node
+	if err := dec.Decode(&root); err != nil {
+		if errors.Is(err, io.EOF) {
+			d.errorf(nil, "", `empty policy: want a mapping that starts with "version: 1"`)
+		} else {
+			d.syntaxError(err)
+		}
+		return &document{}
+	}
+	var next yaml.Node
+	switch err := dec.Decode(&next); {
+	case errors.Is(err, io.EOF):
+	case err != nil:
+		d.syntaxError(err)
+	default:
+		// A trailing "---" with nothing after it is harmless.
+		if n := first(&next); n.Kind != yaml.ScalarNode || n.ShortTag() != "!!null" {
+			d.errorf(n, "", "a policy is a single YAML document; remove the document after ---")
+		}
+	}
+
+	top := first(&root)
+	if top.Kind == yaml.ScalarNode && top.ShortTag() == "!!null" {
+		d.errorf(top, "", `empty policy: want a mapping that starts with "version: 1"`)
+		return &document{}
+	}
+	if !d.is(top, "", yaml.MappingNode, `a mapping that starts with "version: 1"`) {
+		return &document{}
+	}
+	doc := &document{root: top}
+	d.pairs(top, "", policyKeys, "the policy", "key", func(key string, _, v *yaml.Node) {
+		switch key {
+		case "version":
+			doc.version = v
+			d.version(v, key)
+		case "groups":
+			doc.groups = d.groups(v, key)
+		case "rules":
+			doc.rules = d.rules(v, key)
+		case "allow":
+			doc.allow = d.accountIDs(v, key)
+		case "protect":
+			doc.protect = d.accountIDs(v, key)
+		case "prune":
+			doc.prune = d.boolean(v, key)
+		case "maxRemovalsPerImage":
+			doc.maxRemovals = d.maxRemovals(v, key)
+		}
+	})
+	return doc
+}
+
+// first returns the content of a document node, or a null scalar in its place.
+func first(doc *yaml.Node) *yaml.Node {
+	if doc.Kind == yaml.DocumentNode && len(doc.Content) > 0 {
+		return doc.Content[0]
+	}
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Line: doc.Line, Column: doc.Column}
+}
+
+var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// syntaxError reports a YAML syntax error. yaml.v3 gives only a line, inside
+// the message text.
+func (d *decoder) syntaxError(err error) {
+	msg := err.Error()
+	p := Problem{File: d.file}
+	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+		p.Line, _ = strconv.Atoi(m[1])
+		msg = m[2]
+	}
+	p.Message = "invalid YAML: " + strings.TrimPrefix(msg, "yaml: ")
+	d.problems = append(d.problems, p)
+}
+
+func (d *decoder) version(n *yaml.Node, path string) {
+	const want = "the number 1"
+	if !d.scalar(n, path, want) {
+		return
+	}
+	var v int
+	if n.ShortTag() != "!!int" || n.Decode(&v) != nil {
+		d.errorf(n, path, "want %s, got %s", want, describe(n))
+	} else if v != 1 {
+		d.errorf(n, path, "unsupported version %s: this build reads version 1", n.Value)
+	}
+}
+
+func (d *decoder) boolean(n *yaml.Node, path string) bool {
+	const want = "true or false"
+	var v bool
+	if d.scalar(n, path, want) && (n.ShortTag() != "!!bool" || n.Decode(&v) != nil) {
+		d.errorf(n, path, "want %s, got %s", want, describe(n))
+	}
+	return v
+}
+
+func (d *decoder) maxRemovals(n *yaml.Node, path string) *int {
+	const want = "a whole number (0 or more)"
+	if !d.scalar(n, path, want) {
+		return nil
+	}
+	var v int
+	switch {
+	case n.ShortTag() != "!!int" || n.Decode(&v) != nil:
+		d.errorf(n, path, "want %s, got %s", want, describe(n))
+	case v < 0:
+		d.errorf(n, path, "must be 0 or more, got %d (0 allows no removals at all)", v)
+	default:
+		return &v
+	}
+	return nil
+}
+
+func (d *decoder) groups(n *yaml.Node, path string) []groupDoc {
+	if !d.is(n, path, yaml.MappingNode, "a mapping of group names to lists of account ids") {
+		return nil
+	}
+	var gs []groupDoc
+	d.pairs(n, path, nil, "", "group", func(name string, k, v *yaml.Node) {
+		gpath := child(path, name)
+		members := d.accountIDs(v, gpath)
+		switch {
+		case name == "":
+			d.errorf(k, gpath, "group name must not be empty")
+		case isDigits(name):
+			d.errorf(k, gpath, "group name %q is all digits, so it could be read as an account id; "+
+				"use at least one letter, '.', '_' or '-'", name)
+		case !groupNameRE.MatchString(name):
+			d.errorf(k, gpath, "group name %q may only use letters, digits, '.', '_' and '-'", name)
+		default:
+			gs = append(gs, groupDoc{name: entry{name, k, gpath}, members: members})
+		}
+	})
+	return gs
+}
+
+func (d *decoder) rules(n *yaml.Node, path string) []ruleDoc {
+	var rs []ruleDoc
+	for i, item := range d.list(n, path, "a list of rules") {
+		rs = append(rs, d.rule(item, fmt.Sprintf("%s[%d]", path, i)))
+	}
+	return rs
+}
+
+func (d *decoder) rule(n *yaml.Node, path string) ruleDoc {
+	r := ruleDoc{node: n, path: path}
+	if !d.is(n, path, yaml.MappingNode, "a rule: a mapping with name, match, and shareWith or shareWithTagValue") {
+		return r
+	}
+	present := map[string]bool{}
+	d.pairs(n, path, ruleKeys, "a rule", "key", func(key string, _, v *yaml.Node) {
+		present[key] = true
+		p := path + "." + key
+		switch key {
+		case "name":
+			if s, ok := d.str(v, p, "a rule name"); ok {
+				switch {
+				case s == "":
+					d.errorf(v, p, "rule name must not be empty")
+				case !ruleNameRE.MatchString(s):
+					d.errorf(v, p, "rule name %q may only use letters, digits, '.', '_' and '-'", s)
+				default:
+					r.name = entry{s, v, p}
+				}
+			}
+		case "match":
+			d.match(&r, v, p)
+		case "shareWith":
+			r.shareWithNode = v
+			r.shareWith = d.shareWith(v, p)
+		case "shareWithTagValue":
+			if s, ok := d.str(v, p, "a tag key"); ok {
+				if s == "" {
+					d.errorf(v, p, "must name a tag key, not be empty")
+				} else {
+					r.tagValue = s
+				}
+			}
+		}
+	})
+	if !present["name"] {
+		d.errorf(n, path, "rule has no name: add name (letters, digits, '.', '_', '-')")
+	}
+	label := "rule"
+	if r.name.node != nil {
+		label = fmt.Sprintf("rule %q", r.name.value)
+	}
+	if !present["match"] {
+		d.errorf(n, path, "%s has no match: a rule must match at least one tag or region", label)
+	}
+	if !present["shareWith"] && !present["shareWithTagValue"] {
+		d.errorf(n, path, "%s shares with nobody: add shareWith (groups and account ids) "+
+			"or shareWithTagValue (a tag key whose value names groups)", label)
+	}
+	return r
+}
+
+func (d *decoder) match(r *ruleDoc, n *yaml.Node, path string) {
+	if !d.is(n, path, yaml.MappingNode, "a mapping with tags and/or regions") {
+		return
+	}
+	if len(n.Content) == 0 {
+		d.errorf(n, path, "match is empty: name at least one tag or region "+
+			"(a rule that matched every image would share every image)")
+		return
+	}
+	d.pairs(n, path, matchKeys, "match", "key", func(key string, _, v *yaml.Node) {
+		p := path + "." + key
+		switch key {
+		case "tags":
+			r.tags = d.tags(v, p)
+		case "regions":
+			r.regions = d.regions(v, p)
+		}
+	})
+}
+
+func (d *decoder) tags(n *yaml.Node, path string) []tagMatch {
+	if !d.is(n, path, yaml.MappingNode, "a mapping of tag keys to values") {
+		return nil
+	}
+	if len(n.Content) == 0 {
+		d.errorf(n, path, "tags is empty: list at least one tag, or remove tags to match on regions alone")
+		return nil
+	}
+	var ts []tagMatch
+	d.pairs(n, path, nil, "", "tag key", func(key string, k, v *yaml.Node) {
+		p := child(path, key)
+		if key == "" {
+			d.errorf(k, p, "tag key must not be empty")
+			return
+		}
+		if t, ok := d.tagMatch(key, v, p); ok {
+			ts = append(ts, t)
+		}
+	})
+	return ts
+}
+
+// tagMatch decodes the condition on one tag: an exact value, a list of
+// values (any of them), or "*" (present, any value).
+func (d *decoder) tagMatch(key string, n *yaml.Node, path string) (tagMatch, bool) {
+	t := tagMatch{key: key}
+	if n.Kind != yaml.SequenceNode {
+		s, ok := d.str(n, path, `a tag value: a string, a list of strings (any of them), or "*" (any value)`)
+		if t.any = s == "*"; !t.any {
+			t.values = []string{s}
+		}
+		return t, ok
+	}
+	if len(n.Content) == 0 {
+		d.errorf(n, path, `empty list: it matches no value; list at least one value, or use "*" for any value`)
+		return t, false
+	}
+	ok := true
+	var seen []entry
+	for i, item := range n.Content {
+		p := fmt.Sprintf("%s[%d]", path, i)
+		s, good := d.str(item, p, "a tag value (a string)")
+		switch {
+		case !good:
+			ok = false
+		case s == "*":
+			d.errorf(item, p, `"*" cannot be one of several values: write %s: "*" to match any value`, key)
+			ok = false
+		case d.repeated(item, p, s, seen):
+		default:
+			seen = append(seen, entry{s, item, p})
+		}
+	}
+	t.values = values(seen)
+	return t, ok
+}
+
+func (d *decoder) regions(n *yaml.Node, path string) []entry {
+	items := d.list(n, path, "a list of region ids")
+	if items != nil && len(items) == 0 {
+		d.errorf(n, path, "regions is empty, so the rule could never match; "+
+			"list region ids, or remove regions to match in every region")
+	}
+	var es []entry
+	for i, item := range items {
+		p := fmt.Sprintf("%s[%d]", path, i)
+		s, ok := d.str(item, p, "a region id")
+		switch {
+		case !ok:
+		case !regionRE.MatchString(s):
+			d.errorf(item, p, "%q is not a region id (such as cn-hangzhou)", s)
+		case d.repeated(item, p, s, es):
+		default:
+			es = append(es, entry{s, item, p})
+		}
+	}
+	return es
+}
+
+// shareWith decodes a list of group names and account ids. An entry made only
+// of digits is an account id (and must have 16 of them); any other entry names
+// a group, which validate.go looks up.
+func (d *decoder) shareWith(n *yaml.Node, path string) []entry {
+	items := d.list(n, path, "a list of group names and account ids")
+	if items != nil && len(items) == 0 {
+		d.errorf(n, path, "shareWith is empty: list groups or account ids, or remove shareWith")
+	}
+	var es []entry
+	for i, item := range items {
+		p := fmt.Sprintf("%s[%d]", path, i)
+		var s string
+		var ok bool
+		if isDigits(item.Value) {
+			s, ok = d.accountID(item, p)
+		} else {
+			s, ok = d.str(item, p, "a group name or an account id")
+		}
+		if ok && !d.repeated(item, p, s, es) {
+			es = append(es, entry{s, item, p})
+		}
+	}
+	return es
+}
+
+// accountIDs decodes a list of account ids, as in groups, allow and protect.
+func (d *decoder) accountIDs(n *yaml.Node, path string) []entry {
+	var es []entry
+	for i, item := range d.list(n, path, "a list of account ids") {
+		p := fmt.Sprintf("%s[%d]", path, i)
+		if s, ok := d.accountID(item, p); ok && !d.repeated(item, p, s, es) {
+			es = append(es, entry{s, item, p})
+		}
+	}
+	return es
+}
+
+// accountID decodes one account id. Every problem with one starts with
+// "InvalidAccountId", the code a request naming such an id would get.
+func (d *decoder) accountID(n *yaml.Node, path string) (string, bool) {
+	if n.Kind == yaml.AliasNode {
+		d.alias(n, path)
+		return "", false
+	}
+	switch s := n.Value; {
+	case n.Kind == yaml.ScalarNode && n.ShortTag() == "!!int" && isAccountID(s):
+		d.errorf(n, path, `InvalidAccountId: %s is a number here; quote account ids: "%s"`, s, s)
+	case n.Kind != yaml.ScalarNode || n.ShortTag() != "!!str":
+		d.errorf(n, path, "InvalidAccountId: want an account id (a quoted string of 16 digits), got %s", describe(n))
+	case isAccountID(s):
+		return s, true
+	case isDigits(s):
+		d.errorf(n, path, "InvalidAccountId: %q has %s; an account id has exactly 16", s, plural(len(s), "digit"))
+	default:
+		d.errorf(n, path, "InvalidAccountId: %q is not an account id: want exactly 16 digits", s)
+	}
+	return "", false
+}
+
+// repeated reports (as a warning) whether s is already in seen. A repeated
+// entry is harmless, but it usually means something else was meant.
+func (d *decoder) repeated(n *yaml.Node, path, s string, seen []entry) bool {
+	for _, e := range seen {
+		if e.value == s {
+			d.warnf(n, path, "%q is listed twice (first at line %d); the repeat is ignored", s, e.node.Line)
+			return true
+		}
+	}
+	return false
+}
+
+func values(es []entry) []string {
+	vs := make([]string, len(es))
+	for i, e := range es {
+		vs[i] = e.value
+	}
+	return vs
+}
+
+// pairs calls f for each key of the mapping n in file order, after checking
+// that the key is a string and is not repeated. When keys is non-nil, other
+// keys are reported as unknown (what names the mapping in that message) and
+// skipped; noun names the keys in the message about repeats.
+func (d *decoder) pairs(n *yaml.Node, path string, keys []string, what, noun string, f func(key string, k, v *yaml.Node)) {
+	seen := map[string]int{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		kpath := child(path, k.Value)
+		switch {
+		case k.Kind == yaml.ScalarNode && k.ShortTag() == "!!merge":
+			d.errorf(k, path, "YAML merge keys (<<) are not supported: write the keys out")
+			continue
+		case k.Kind != yaml.ScalarNode || k.ShortTag() != "!!str":
+			d.errorf(k, path, "want a string key, got %s", describe(k))
+			continue
+		}
+		key := k.Value
+		if line, dup := seen[key]; dup {
+			d.errorf(k, kpath, "duplicate %s %q (first at line %d)", noun, key, line)
+			continue
+		}
+		seen[key] = k.Line
+		if keys != nil && !slices.Contains(keys, key) {
+			d.errorf(k, kpath, "unknown key %q%s; %s takes only %s", key, suggest(key, keys), what, strings.Join(keys, ", "))
+			continue
+		}
+		f(key, k, v)
+	}
+}
+
+// list returns the items of the sequence n, or nil (after reporting it) when n
+// is not a sequence. want describes the expected list for that message.
+func (d *decoder) list(n *yaml.Node, path, want string) []*yaml.Node {
+	if !d.is(n, path, yaml.SequenceNode, want) {
+		return nil
+	}
+	if n.Content == nil {
+		return []*yaml.Node{} // present but empty, as opposed to invalid
+	}
+	return n.Content
+}
+
+// str returns the value of n when it is a string. Numbers and booleans are
+// not taken for strings, with a hint to quote them: the policy's strings are
+// compared exactly, and 1.10 (a number) and "1.10" (a tag value) differ.
+func (d *decoder) str(n *yaml.Node, path, want string) (string, bool) {
+	if !d.scalar(n, path, want) {
+		return "", false
+	}
+	switch n.ShortTag() {
+	case "!!str":
+		return n.Value, true
+	case "!!int", "!!float", "!!bool":
+		d.errorf(n, path, "want %s, got %s; quote it: \"%s\"", want, describe(n), n.Value)
+	default:
+		d.errorf(n, path, "want %s, got %s", want, describe(n))
+	}
+	return "", false
+}
+
+// scalar reports whether n is a scalar, reporting it when it is not; want
+// describes the expected value for that message.
+func (d *decoder) scalar(n *yaml.Node, path, want string) bool {
+	if n.Kind == yaml.AliasNode {
+		d.alias(n, path)
+		return false
+	}
+	if n.Kind != yaml.ScalarNode {
+		d.errorf(n, path, "want %s, got %s", want, describe(n))
+		return false
+	}
+	return true
+}
+
+// is reports whether n is of the given kind, reporting it when it is not.
+func (d *decoder) is(n *yaml.Node, path string, kind yaml.Kind, want string) bool {
+	switch {
+	case n.Kind == kind:
+		return true
+	case n.Kind == yaml.AliasNode:
+		d.alias(n, path)
+	case n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" && kind == yaml.SequenceNode:
+		d.errorf(n, path, "want %s, got nothing; write [] for an empty list", want)
+	case n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" && kind == yaml.MappingNode:
+		d.errorf(n, path, "want %s, got nothing; write {} for an empty mapping", want)
+	default:
+		d.errorf(n, path, "want %s, got %s", want, describe(n))
+	}
+	return false
+}
+
+// alias reports a YAML alias. Aliases are refused rather than followed: every
+// value should be readable where it is used, a problem in an aliased value
+// would be reported at the anchor rather than at the use, and following
+// aliases lets a small file expand exponentially.
+func (d *decoder) alias(n *yaml.Node, path string) {
+	d.errorf(n, path, "YAML aliases (*%s) are not supported: write the value out (use a group to name a list of accounts once)", n.Value)
+}
+
+// describe names what a node is, for "want X, got Y" messages.
+func describe(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.AliasNode:
+		return "an alias"
+	}
+	switch tag := n.ShortTag(); tag {
+	case "!!str":
+		return strconv.Quote(n.Value)
+	case "!!int", "!!float":
+		return "the number " + n.Value
+	case "!!bool":
+		return "the boolean " + n.Value
+	case "!!null":
+		return "nothing (null)"
+	default:
+		return fmt.Sprintf("a value tagged %s", tag)
+	}
+}
+
+var simpleKey = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)
+
+// child returns the path of key inside the mapping at path: path.key, or
+// path["key"] when the key would be ambiguous unquoted.
+func child(path, key string) string {
+	switch {
+	case !simpleKey.MatchString(key):
+		return path + "[" + strconv.Quote(key) + "]"
+	case path == "":
+		return key
+	default:
+		return path + "." + key
+	}
+}
+
+// suggest returns ` (did you mean "x"?)` when key is a likely misspelling of
+// one of keys: the same but for case, or one or two edits away.
+func suggest(key string, keys []string) string {
+	best, bestDist := "", 3
+	for _, k := range keys {
+		if dist := editDistance(strings.ToLower(key), strings.ToLower(k)); dist < bestDist {
+			best, bestDist = k, dist
+		}
+	}
+	if best == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (did you mean %q?)", best)
+}
+
+// editDistance is the Levenshtein distance between a and b, in bytes (keys
+// are ASCII).
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// isDigits reports whether s is non-empty and all ASCII digits.
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// isAccountID reports whether s is an account id: exactly 16 ASCII digits
+// (accountIDPattern).
+func isAccountID(s string) bool { return len(s) == 16 && isDigits(s) }

@@ -1,0 +1,144 @@
+package policy
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// A Policy is a validated sharing policy, ready to evaluate. It is immutable,
+// so one Policy may be used by any number of goroutines.
+type Policy struct {
+	groups      map[string][]string // group name -> members, sorted
+	allowed     map[string]bool     // the allow-list
+	protected   map[string]bool
+	rules       []rule // in file order, which is the order of because entries
+	index       index
+	prune       bool
+	maxRemovals int
+	regions     []string // sorted union of the regions rules name
+	everyRegion bool     // some rule names no regions
+	warnings    []Problem
+}
+
+// A rule is a compiled rule: groups are expanded, so evaluating it is a few
+// map lookups.
+type rule struct {
+	name     string
+	tags     []tagMatch
+	regions  []string // empty: every region
+	shares   []share  // from shareWith, in file order
+	tagValue string   // shareWithTagValue; "" if none
+}
+
+// A tagMatch is one condition of match.tags.
+type tagMatch struct {
+	key    string
+	any    bool     // "*": the key is present, whatever its value
+	values []string // otherwise the value must be one of these
+}
+
+// A share is one account a rule asks for, and why (a because entry).
+type share struct {
+	account, reason string
+}
+
+// matches reports whether img meets every condition of r.
+func (r *rule) matches(img Image) bool {
+	if len(r.regions) > 0 && !slices.Contains(r.regions, img.Region) {
+		return false
+	}
+	for _, t := range r.tags {
+		v, ok := img.Tags[t.key]
+		if !ok || !t.any && !slices.Contains(t.values, v) {
+			return false
+		}
+	}
+	return true
+}
+
+// Allowed reports whether share and unshare requests may name account: it is
+// a member of a group, a literal id in a rule's shareWith, or listed in allow.
+func (p *Policy) Allowed(account string) bool { return p.allowed[account] }
+
+// Protected reports whether account is listed in protect: its shares are
+// never removed, whatever prune or an unshare request says.
+func (p *Policy) Protected(account string) bool { return p.protected[account] }
+
+// Prune reports whether reconcile also removes shares that no rule wants
+// (protected accounts excepted).
+func (p *Policy) Prune() bool { return p.prune }
+
+// MaxRemovalsPerImage is the most shares one reconcile or unshare may remove
+// from one image; a larger removal is refused (RemovalLimitExceeded). It is 10
+// when the policy does not say, and 0 means no removal is ever allowed.
+func (p *Policy) MaxRemovalsPerImage() int { return p.maxRemovals }
+
+// Regions returns the regions named by rules, sorted. It says where the
+// restricted rules apply; it is not the whole answer to "where can a rule
+// match" when EveryRegion is true. A sweep should scan Regions() and, when
+// EveryRegion() is true, also every region it would scan anyway (its own
+// region, or its configured list). Regions is empty when no rule names a
+// region.
+func (p *Policy) Regions() []string { return slices.Clone(p.regions) }
+
+// EveryRegion reports whether some rule has no regions and so applies to
+// images in every region.
+func (p *Policy) EveryRegion() bool { return p.everyRegion }
+
+// Warnings returns what is legal but probably not meant (a repeated account
+// id, an empty group, no rules), in file order.
+func (p *Policy) Warnings() []Problem { return slices.Clone(p.warnings) }
+
+// Summary describes a policy in numbers, for the validate command.
+type Summary struct {
+	Rules               int
+	Groups              int
+	Allowed             int // size of the allow-list
+	Protected           int
+	Prune               bool
+	MaxRemovalsPerImage int
+	Regions             []string // as Policy.Regions
+	EveryRegion         bool     // as Policy.EveryRegion
+	Warnings            int
+}
+
+// Summary returns the policy's Summary.
+func (p *Policy) Summary() Summary {
+	return Summary{
+		Rules:               len(p.rules),
+		Groups:              len(p.groups),
+		Allowed:             len(p.allowed),
+		Protected:           len(p.protected),
+		Prune:               p.prune,
+		MaxRemovalsPerImage: p.maxRemovals,
+		Regions:             p.Regions(),
+		EveryRegion:         p.everyRegion,
+		Warnings:            len(p.warnings),
+	}
+}
+
+// String renders s on one line, such as
+//
+//	3 rules, 3 groups, 8 allowed accounts, 1 protected, prune: false, maxRemovalsPerImage: 10, regions: cn-hangzhou + every region, 0 warnings
+func (s Summary) String() string {
+	regions := strings.Join(s.Regions, ", ")
+	switch {
+	case s.EveryRegion && regions != "":
+		regions += " + every region"
+	case s.EveryRegion:
+		regions = "every region"
+	case regions == "":
+		regions = "none"
+	}
+	return fmt.Sprintf("%s, %s, %s, %d protected, prune: %t, maxRemovalsPerImage: %d, regions: %s, %s",
+		plural(s.Rules, "rule"), plural(s.Groups, "group"), plural(s.Allowed, "allowed account"),
+		s.Protected, s.Prune, s.MaxRemovalsPerImage, regions, plural(s.Warnings, "warning"))
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}

@@ -1,0 +1,120 @@
+package policy
+
+import (
+	"maps"
+	"slices"
+	"strings"
+)
+
+// maxSharesPerImage is ECS's limit on the accounts one image can be shared
+// with. A rule that alone asks for more could never be satisfied.
+const maxSharesPerImage = 50
+
+// defaultMaxRemovals is maxRemovalsPerImage when the policy does not set it.
+const defaultMaxRemovals = 10
+
+// compile runs the checks that span the document (a version is present, rule
+// names are unique, shareWith names defined groups, no rule asks for more than
+// an image can hold) and builds the Policy that evaluation uses, with every
+// group expanded and the rule index built, so that evaluation does no parsing.
+func (d *decoder) compile(doc *document) *Policy {
+	p := &Policy{
+		groups:      map[string][]string{},
+		allowed:     map[string]bool{},
+		protected:   map[string]bool{},
+		maxRemovals: defaultMaxRemovals,
+		prune:       doc.prune,
+	}
+	if doc.root == nil {
+		return p // there is no mapping to check; the reason is already reported
+	}
+	if doc.version == nil {
+		d.errorf(doc.root, "", `missing version: add "version: 1"`)
+	}
+	if doc.maxRemovals != nil {
+		p.maxRemovals = *doc.maxRemovals
+	}
+
+	for _, g := range doc.groups {
+		members := values(g.members)
+		slices.Sort(members)
+		p.groups[g.name.value] = members
+		for _, m := range members {
+			p.allowed[m] = true
+		}
+		if len(members) == 0 {
+			d.warnf(g.name.node, g.name.path, "group %q is empty", g.name.value)
+		}
+	}
+	groupList := slices.Sorted(maps.Keys(p.groups))
+
+	firstLine := map[string]int{} // rule name -> line of its first use
+	regions := map[string]bool{}
+	for _, rd := range doc.rules {
+		r := rule{name: rd.name.value, tagValue: rd.tagValue}
+		if n := rd.name.node; n != nil {
+			if line, dup := firstLine[r.name]; dup {
+				d.errorf(n, rd.name.path, "duplicate rule name %q (first used at line %d)", r.name, line)
+			} else {
+				firstLine[r.name] = n.Line
+			}
+		}
+		r.tags = rd.tags
+		for _, e := range rd.regions {
+			r.regions = append(r.regions, e.value)
+			regions[e.value] = true
+		}
+		if len(rd.regions) == 0 {
+			p.everyRegion = true
+		}
+
+		accounts := map[string]bool{}
+		for _, e := range rd.shareWith {
+			if isAccountID(e.value) {
+				r.shares = append(r.shares, share{e.value, r.name})
+				accounts[e.value] = true
+				p.allowed[e.value] = true
+				continue
+			}
+			members, ok := p.groups[e.value]
+			if !ok {
+				d.errorf(e.node, e.path, "undefined group %q (%s)", e.value, defined(groupList))
+				continue
+			}
+			for _, m := range members {
+				r.shares = append(r.shares, share{m, r.name + "/" + e.value})
+				accounts[m] = true
+			}
+		}
+		if len(accounts) > maxSharesPerImage {
+			d.errorf(rd.shareWithNode, rd.path+".shareWith",
+				"shares with %d accounts once groups are expanded; an image can be shared with at most %d",
+				len(accounts), maxSharesPerImage)
+		}
+		if r.tagValue != "" && len(groupList) == 0 {
+			d.warnf(rd.node, rd.path+".shareWithTagValue",
+				"the policy defines no groups, and tag values may only name groups, so this shares with nobody")
+		}
+		p.rules = append(p.rules, r)
+	}
+	if len(doc.rules) == 0 {
+		d.warnf(doc.root, "", "no rules: reconcile shares nothing (share and unshare requests still work)")
+	}
+
+	for _, e := range doc.allow {
+		p.allowed[e.value] = true
+	}
+	for _, e := range doc.protect {
+		p.protected[e.value] = true
+	}
+	p.regions = slices.Sorted(maps.Keys(regions))
+	p.index = newIndex(p.rules)
+	return p
+}
+
+func defined(groups []string) string {
+	if len(groups) == 0 {
+		return "the policy defines no groups"
+	}
+	return "defined groups: " + strings.Join(groups, ", ")
+}
