@@ -17,7 +17,7 @@ import (
 // defaults are the demo world, policy and events `local` and `emulate` use
 // when no file is given, so a fresh clone runs with no set-up.
 //
-//go:embed testdata/world/demo.yaml
+//go:embed testdata/world/demo.yaml testdata/demo
 var defaults embed.FS
 
 func main() {

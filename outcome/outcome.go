@@ -27,6 +27,26 @@ const (
 // Statuses lists every status, for schemas and tests.
 var Statuses = []Status{Succeeded, Unchanged, Partial, Failed, Deferred, Planned}
 
+// Keys of a sweep summary's counts besides the statuses.
+const (
+	CountImages     = "images"     // images the sweep found
+	CountNotReady   = "notReady"   // images still being created, left to their own events
+	CountFannedOut  = "fannedOut"  // images handed to the work queue
+	CountMessages   = "messages"   // work-queue messages they went out in
+	CountListFailed = "listFailed" // regions whose images could not be listed
+)
+
+// CountKeys lists every key a sweep's counts may have: the statuses and the above.
+var CountKeys = append(statusStrings(), CountImages, CountNotReady, CountFannedOut, CountMessages, CountListFailed)
+
+func statusStrings() []string {
+	s := make([]string, len(Statuses))
+	for i, st := range Statuses {
+		s[i] = string(st)
+	}
+	return s
+}
+
 // Actions of a request, and of a sweep's summary outcome.
 const (
 	ActionReconcile = "reconcile"
@@ -93,8 +113,8 @@ type Outcome struct {
 	APICalls map[string]int `json:"apiCalls"`
 	Attempt  int            `json:"attempt"`
 	// Counts is set on a sweep summary only (Action "sweep"): the number of
-	// images per status. The design asks for "counts by status" without
-	// naming the field; it is "counts", keyed by Status.
+	// images per status, and the Count* keys. The design asks for "counts by
+	// status" without naming the field; it is "counts", keyed by CountKeys.
 	Counts map[string]int `json:"counts,omitempty"`
 }
 

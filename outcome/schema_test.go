@@ -103,7 +103,7 @@ func TestSchemaInStepWithTypes(t *testing.T) {
 		{"Error fields (failure)", jsonNames(reflect.TypeFor[Error]()), keys(sub(defs, "failure", "properties"))},
 		{"codes", sortedStrings(Codes), enum(t, defs["code"])},
 		{"statuses", sortedStrings(Statuses), enum(t, props["status"])},
-		{"count keys", sortedStrings(Statuses), enum(t, sub(props, "counts", "propertyNames"))},
+		{"count keys", sortedStrings(CountKeys), enum(t, sub(props, "counts", "propertyNames"))},
 		{"actions", sortedStrings(Actions), enum(t, props["action"])},
 		{"trigger types", sortedStrings(TriggerTypes), enum(t, sub(props, "trigger", "properties", "type"))},
 	}

@@ -27,14 +27,20 @@ type command struct {
 
 func commands() map[string]command {
 	return map[string]command{
-		"emulate": {"serve the emulated ECS and MNS APIs on one address", runEmulate},
-		"local":   {"run against the embedded emulator seeded from a world file", runLocal},
+		"emulate":  {"serve the emulated ECS and MNS APIs on one address", runEmulate},
+		"local":    {"run the function on the embedded emulator, on the demo or given events", runLocal},
+		"plan":     {"print what the function would change (read-only)", planCommand(false)},
+		"apply":    {"bring images in line with the policy and print the outcomes", planCommand(true)},
+		"validate": {"check a policy file", runValidate},
 	}
 }
 
 // Run runs the command named by args[0] and returns the process exit code.
 func Run(ctx context.Context, args []string, env Env) int {
 	cmds := commands()
+	if len(args) == 0 && env.Getenv("FC_RUNTIME_API") != "" {
+		return runFunction(env)
+	}
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		usage(env.Stderr, cmds)
 		if len(args) == 0 {

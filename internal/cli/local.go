@@ -3,33 +3,77 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path"
+	"slices"
 	"strings"
 	"time"
 
-	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
-	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
+	ali_mns "github.com/aliyun/aliyun-mns-go-sdk"
 
-	"github.com/imageshare/ecs-image-share/internal/ecsclient"
+	"github.com/imageshare/ecs-image-share/handler"
 	"github.com/imageshare/ecs-image-share/internal/emulator"
+	"github.com/imageshare/ecs-image-share/internal/emulator/eventbridge"
+	"github.com/imageshare/ecs-image-share/internal/emulator/world"
+	"github.com/imageshare/ecs-image-share/internal/mnsclient"
+	"github.com/imageshare/ecs-image-share/outcome"
+	"github.com/imageshare/ecs-image-share/policy"
 )
 
-// runLocal starts the emulator on a world and reports what it holds, read
-// back through the real ECS SDK client, one JSON object per image on stdout.
+// The embedded demo, relative to the Files root.
+const (
+	demoPolicyPath = "testdata/demo/policy.yaml"
+	demoEventsDir  = "testdata/demo/events"
+)
+
+// maxDeliveries bounds the work-queue loop, so a request that defers itself
+// forever cannot keep local running.
+const maxDeliveries = 10000
+
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ",") }
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
+
+// runLocal runs the function in-process against the embedded emulator: it
+// delivers each event, then keeps delivering the emulated work queue the way
+// the EventBridge MNS trigger does, fast-forwarding the emulator's clock over
+// delays, until the queue is empty. Every outcome published goes to stdout as
+// one JSON object per line; a readable summary and the logs go to stderr.
 func runLocal(ctx context.Context, args []string, env Env) int {
 	fl := flag.NewFlagSet("local", flag.ContinueOnError)
 	fl.SetOutput(env.Stderr)
 	worldPath := fl.String("world", "", "world file (default: the embedded demo world)")
+	policyPath := fl.String("policy", "", "policy file (default: the embedded demo policy)")
+	var events stringList
+	fl.Var(&events, "event", "event payload file, repeatable (default: the embedded demo events, in name order)")
+	outcomeQueue := fl.String("outcome-queue", "image-share-outcomes", "the world's queue that receives outcomes")
+	workQueue := fl.String("work-queue", "image-share-work", "the world's queue for deferrals and fan-out")
+	logLevel := fl.String("log-level", "WARN", "log level of the function's JSON logs on stderr")
 	if err := fl.Parse(args); err != nil {
 		return 2
 	}
-	w, err := loadWorld(*worldPath, env)
+	in, err := loadLocalInputs(env, *worldPath, *policyPath, events)
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "local: %v\n", err)
 		return 1
 	}
-	srv, err := emulator.Listen(emulator.New(w, emulator.Options{}), "127.0.0.1:0")
+	w := in.world
+	for _, q := range []string{*outcomeQueue, *workQueue} {
+		if !slices.ContainsFunc(w.Queues, func(wq world.Queue) bool { return wq.Name == q }) {
+			fmt.Fprintf(env.Stderr, "local: the world declares no queue %q (see --outcome-queue, --work-queue)\n", q)
+			return 1
+		}
+	}
+
+	emu := emulator.New(w, emulator.Options{})
+	srv, err := emulator.Listen(emu, "127.0.0.1:0")
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "local: %v\n", err)
 		return 1
@@ -39,89 +83,196 @@ func runLocal(ctx context.Context, args []string, env Env) int {
 		defer cancel()
 		_ = srv.Shutdown(sctx)
 	}()
-	fmt.Fprintf(env.Stderr, "local: emulator on %s, region %s, owner %s\n", srv.URL(), w.Region, w.Owner)
 
-	client, err := ecsclient.New(ecsclient.Config{
-		Region:          w.Region,
-		Endpoint:        srv.URL(),
-		AccessKeyID:     w.Credentials.AccessKeyID,
-		AccessKeySecret: w.Credentials.AccessKeySecret,
-		SecurityToken:   w.Credentials.SecurityToken,
-		Timeout:         10 * time.Second,
+	cfg, err := handler.ConfigFromEnv(mapEnv(map[string]string{
+		"OUTCOME_QUEUE": *outcomeQueue,
+		"WORK_QUEUE":    *workQueue,
+		"MNS_ENDPOINT":  srv.URL(),
+		"ECS_ENDPOINT":  srv.URL(),
+		"LOG_LEVEL":     *logLevel,
+	}))
+	if err != nil {
+		fmt.Fprintf(env.Stderr, "local: %v\n", err)
+		return 2
+	}
+	logger := slog.New(slog.NewJSONHandler(env.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	h := handler.New(cfg, handler.Deps{
+		Policy: in.policy,
+		Clock:  emu.Clock,
+		// Waiting is fast-forwarded: the emulated clock moves, real time does not.
+		Sleep:  func(ctx context.Context, d time.Duration) error { emu.Advance(d); return ctx.Err() },
+		Logger: logger,
 	})
+	inv := handler.Invocation{
+		AccountID:   w.Owner,
+		Region:      w.Region,
+		Credentials: handler.Credentials(w.Credentials),
+	}
+
+	invocations := 0
+	invoke := func(name string, payload []byte) error {
+		invocations++
+		inv.RequestID = fmt.Sprintf("local-%04d", invocations)
+		_, err := h.Handle(ctx, inv, payload)
+		if err != nil {
+			fmt.Fprintf(env.Stderr, "local: invocation %s (%s) failed: %v\n", inv.RequestID, name, err)
+		}
+		return err
+	}
+	for _, ev := range in.events {
+		_ = invoke(ev.name, ev.payload)
+	}
+
+	// The work queue, delivered as the EventBridge MNS source does.
+	mc, err := mnsclient.New(mnsclient.Config{Endpoint: srv.URL(), AccountID: w.Owner, Region: w.Region,
+		AccessKeyID: w.Credentials.AccessKeyID, AccessKeySecret: w.Credentials.AccessKeySecret, SecurityToken: w.Credentials.SecurityToken})
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "local: %v\n", err)
 		return 1
 	}
-	images, err := describeOwnImages(client, w.Region)
-	if err != nil {
-		fmt.Fprintf(env.Stderr, "local: DescribeImages: %v\n", err)
-		return 1
-	}
-	enc := json.NewEncoder(env.Stdout)
-	for _, im := range images {
-		shared, err := describeShares(client, w.Region, im.ImageId)
+	src := &eventbridge.MNSSource{Queue: ali_mns.NewMNSQueue(*workQueue, mc), QueueName: *workQueue, AccountID: w.Owner, Region: w.Region}
+	for range maxDeliveries {
+		b, err := src.Receive()
 		if err != nil {
-			fmt.Fprintf(env.Stderr, "local: DescribeImageSharePermission %s: %v\n", im.ImageId, err)
+			fmt.Fprintf(env.Stderr, "local: receive from %s: %v\n", *workQueue, err)
 			return 1
 		}
-		tags := map[string]string{}
-		for _, t := range im.Tags.Tag {
-			tags[t.TagKey] = t.TagValue
+		if b == nil {
+			next, ok := emu.MNS.NextVisible(*workQueue)
+			if !ok {
+				break
+			}
+			emu.Advance(max(next.Sub(emu.Clock.Now()), time.Millisecond))
+			continue
 		}
-		_ = enc.Encode(map[string]any{"imageId": im.ImageId, "status": im.Status, "tags": tags, "sharedWith": shared})
+		if invoke(*workQueue, b.Payload) == nil {
+			if err := src.Ack(b); err != nil {
+				fmt.Fprintf(env.Stderr, "local: %v\n", err)
+			}
+		}
 	}
-	var queues, topics []string
-	for _, q := range w.Queues {
-		queues = append(queues, q.Name)
+
+	var outs []outcome.Outcome
+	for _, m := range emu.MNS.Messages(*outcomeQueue) {
+		fmt.Fprintln(env.Stdout, m.Body)
+		var o outcome.Outcome
+		if json.Unmarshal([]byte(m.Body), &o) == nil {
+			outs = append(outs, o)
+		}
 	}
-	for _, t := range w.Topics {
-		topics = append(topics, t.Name)
-	}
-	fmt.Fprintf(env.Stderr, "local: %d images, %d accounts, queues [%s], topics [%s]\n",
-		len(images), len(w.Accounts), strings.Join(queues, " "), strings.Join(topics, " "))
+	printSummary(env.Stderr, outs, invocations, emu)
 	return 0
 }
 
-// describeOwnImages lists every self-owned image in region, whatever its status.
-func describeOwnImages(c *ecs.Client, region string) ([]ecs.Image, error) {
-	var all []ecs.Image
-	for page := 1; ; page++ {
-		req := ecs.CreateDescribeImagesRequest()
-		req.RegionId = region
-		req.ImageOwnerAlias = "self"
-		req.Status = "Creating,Waiting,Available,UnAvailable,CreateFailed,Deprecated"
-		req.PageSize = requests.NewInteger(100)
-		req.PageNumber = requests.NewInteger(page)
-		resp, err := c.DescribeImages(req)
-		if err != nil {
-			return nil, err
-		}
-		all = append(all, resp.Images.Image...)
-		if len(resp.Images.Image) == 0 || len(all) >= resp.TotalCount {
-			return all, nil
-		}
-	}
+type localEvent struct {
+	name    string
+	payload []byte
 }
 
-// describeShares lists every account an image is shared with.
-func describeShares(c *ecs.Client, region, imageID string) ([]string, error) {
-	var ids []string
-	for page := 1; ; page++ {
-		req := ecs.CreateDescribeImageSharePermissionRequest()
-		req.RegionId = region
-		req.ImageId = imageID
-		req.PageSize = requests.NewInteger(100)
-		req.PageNumber = requests.NewInteger(page)
-		resp, err := c.DescribeImageSharePermission(req)
+type localInputs struct {
+	world  *world.World
+	policy *policy.Policy
+	events []localEvent
+}
+
+// loadLocalInputs reads the world, policy and events, each from its file or
+// from the embedded demo.
+func loadLocalInputs(env Env, worldPath, policyPath string, events []string) (*localInputs, error) {
+	w, err := loadWorld(worldPath, env)
+	if err != nil {
+		return nil, err
+	}
+	in := &localInputs{world: w}
+	if policyPath != "" {
+		in.policy, err = policy.Load(policyPath)
+	} else {
+		var data []byte
+		if data, err = fs.ReadFile(env.Files, demoPolicyPath); err == nil {
+			in.policy, err = policy.Parse(demoPolicyPath, data)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if len(events) > 0 {
+		for _, f := range events {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				return nil, err
+			}
+			in.events = append(in.events, localEvent{f, data})
+		}
+		return in, nil
+	}
+	entries, err := fs.ReadDir(env.Files, demoEventsDir)
+	if err != nil {
+		return nil, fmt.Errorf("embedded demo events: %w", err)
+	}
+	for _, e := range entries { // ReadDir sorts by name
+		p := path.Join(demoEventsDir, e.Name())
+		data, err := fs.ReadFile(env.Files, p)
 		if err != nil {
 			return nil, err
 		}
-		for _, a := range resp.Accounts.Account {
-			ids = append(ids, a.AliyunId)
+		in.events = append(in.events, localEvent{p, data})
+	}
+	if len(in.events) == 0 {
+		return nil, errors.New("no events to deliver")
+	}
+	return in, nil
+}
+
+// mapEnv is a getenv over a map.
+func mapEnv(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+// printSummary writes a readable account of the run.
+func printSummary(w io.Writer, outs []outcome.Outcome, invocations int, emu *emulator.Emulator) {
+	fmt.Fprintf(w, "\n%d invocations, %d outcomes, emulated time %s\n", invocations, len(outs), emu.Clock.Now().Sub(emu.World.StartTime).Round(time.Second))
+	fmt.Fprintf(w, "%-10s %-9s %-16s %-10s %5s %7s  %s\n", "STATUS", "ACTION", "IMAGE", "TRIGGER", "ADDED", "REMOVED", "FAILURES / ERROR")
+	for _, o := range outs {
+		var notes []string
+		if o.Error != nil {
+			notes = append(notes, "error "+string(o.Error.Code))
 		}
-		if len(resp.Accounts.Account) == 0 || len(ids) >= resp.TotalCount {
-			return ids, nil
+		notes = append(notes, failureNotes(o.Failures)...)
+		if o.Counts != nil {
+			notes = append(notes, fmt.Sprint(o.Counts))
+		}
+		image := o.ImageID
+		if image == "" {
+			image = "-"
+		}
+		fmt.Fprintf(w, "%-10s %-9s %-16s %-10s %5d %7d  %s\n", o.Status, o.Action, image, o.Trigger.Type, len(o.Added), len(o.Removed), strings.Join(notes, ", "))
+	}
+	c := emu.Faults.Counts()
+	fmt.Fprintf(w, "ECS calls: DescribeImages %d, DescribeImageSharePermission %d, ModifyImageSharePermission %d\n",
+		c["DescribeImages"], c["DescribeImageSharePermission"], c["ModifyImageSharePermission"])
+}
+
+// failureNotes summarises failures: each code once, with its accounts, or
+// their number when there are many.
+func failureNotes(fs []*outcome.Error) []string {
+	var codes []outcome.Code
+	accounts := map[outcome.Code][]string{}
+	for _, f := range fs {
+		if _, seen := accounts[f.Code]; !seen {
+			codes = append(codes, f.Code)
+		}
+		accounts[f.Code] = append(accounts[f.Code], f.Account)
+	}
+	notes := make([]string, 0, len(codes))
+	for _, c := range codes {
+		as := slices.DeleteFunc(accounts[c], func(a string) bool { return a == "" })
+		switch {
+		case len(as) == 0:
+			notes = append(notes, string(c))
+		case len(as) <= 3:
+			notes = append(notes, fmt.Sprintf("%s %s", c, strings.Join(as, " ")))
+		default:
+			notes = append(notes, fmt.Sprintf("%s x%d accounts", c, len(as)))
 		}
 	}
+	return notes
 }

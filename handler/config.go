@@ -1,0 +1,138 @@
+package handler
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the function's configuration, read once from its environment
+// variables (see README "Configuration").
+type Config struct {
+	PolicyFile   string // POLICY_FILE, default policy.yaml beside the binary
+	OutcomeQueue string // OUTCOME_QUEUE
+	OutcomeTopic string // OUTCOME_TOPIC
+	WorkQueue    string // WORK_QUEUE: deferrals and sweep fan-out
+	MNSEndpoint  string // MNS_ENDPOINT, default derived from the account and region
+	ECSEndpoint  string // ECS_ENDPOINT, default the region's public endpoint
+	DryRun       bool   // DRY_RUN: plan everything, change nothing
+	LogLevel     slog.Level
+
+	// WaitReady is how long one invocation waits for a Creating image before
+	// deferring it (WAIT_READY_SECONDS, default 60).
+	WaitReady time.Duration
+	// DeferAttempts is how many times an image that is not ready is looked at
+	// before a final ImageNotReady (DEFER_ATTEMPTS, default 13); DeferDelay
+	// the first delay, doubling up to DeferMaxDelay (DEFER_DELAY_SECONDS 60,
+	// DEFER_MAX_DELAY_SECONDS 900). The defaults wait 2 h 15 min in all,
+	// since large images take tens of minutes to create.
+	DeferAttempts int
+	DeferDelay    time.Duration
+	DeferMaxDelay time.Duration
+
+	// SweepConcurrency bounds the images a sweep works on at once
+	// (SWEEP_CONCURRENCY, default 4); ECSRate is the ECS calls per second
+	// they share (ECS_CALLS_PER_SECOND, default 20).
+	SweepConcurrency int
+	ECSRate          float64
+	// FanOutThreshold: a sweep of more images than this fans out to the work
+	// queue (FANOUT_THRESHOLD, default 50), FanOutImages per message
+	// (FANOUT_IMAGES_PER_MESSAGE, default 10).
+	FanOutThreshold int
+	FanOutImages    int
+
+	// Base64Body and TopicStream describe the triggers (see trigger.Options):
+	// BASE64_BODY, TOPIC_STREAM.
+	Base64Body  bool
+	TopicStream bool
+}
+
+// TotalDeferral is the emulated time an image may take to become Available
+// before its outcome is a final ImageNotReady: the sum of every delay.
+func (c Config) TotalDeferral() time.Duration {
+	var total time.Duration
+	for n := 1; n < c.DeferAttempts; n++ {
+		total += c.deferDelay(n)
+	}
+	return total
+}
+
+// deferDelay is the delay before attempt n+1 of an image that was not ready at attempt n.
+func (c Config) deferDelay(n int) time.Duration {
+	d := c.DeferDelay
+	for i := 1; i < n && d < c.DeferMaxDelay; i++ {
+		d *= 2
+	}
+	return min(d, c.DeferMaxDelay)
+}
+
+// ConfigFromEnv reads and validates the configuration. Every problem is
+// reported at once.
+func ConfigFromEnv(getenv func(string) string) (Config, error) {
+	var errs []error
+	str := func(key, def string) string {
+		if v := strings.TrimSpace(getenv(key)); v != "" {
+			return v
+		}
+		return def
+	}
+	boolean := func(key string) bool {
+		v := str(key, "false")
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s=%q is not a boolean", key, v))
+		}
+		return b
+	}
+	integer := func(key string, def, lo, hi int) int {
+		v := str(key, strconv.Itoa(def))
+		n, err := strconv.Atoi(v)
+		if err != nil || n < lo || n > hi {
+			errs = append(errs, fmt.Errorf("%s=%q is not an integer in %d..%d", key, v, lo, hi))
+		}
+		return n
+	}
+	seconds := func(key string, def, lo, hi int) time.Duration {
+		return time.Duration(integer(key, def, lo, hi)) * time.Second
+	}
+	c := Config{
+		PolicyFile:       str("POLICY_FILE", "policy.yaml"),
+		OutcomeQueue:     str("OUTCOME_QUEUE", ""),
+		OutcomeTopic:     str("OUTCOME_TOPIC", ""),
+		WorkQueue:        str("WORK_QUEUE", ""),
+		MNSEndpoint:      str("MNS_ENDPOINT", ""),
+		ECSEndpoint:      str("ECS_ENDPOINT", ""),
+		DryRun:           boolean("DRY_RUN"),
+		WaitReady:        seconds("WAIT_READY_SECONDS", 60, 0, 3600),
+		DeferAttempts:    integer("DEFER_ATTEMPTS", 13, 1, 1000),
+		DeferDelay:       seconds("DEFER_DELAY_SECONDS", 60, 1, 604800),
+		DeferMaxDelay:    seconds("DEFER_MAX_DELAY_SECONDS", 900, 1, 604800),
+		SweepConcurrency: integer("SWEEP_CONCURRENCY", 4, 1, 64),
+		FanOutThreshold:  integer("FANOUT_THRESHOLD", 50, 0, 1_000_000),
+		FanOutImages:     integer("FANOUT_IMAGES_PER_MESSAGE", 10, 1, 100),
+		Base64Body:       boolean("BASE64_BODY"),
+		TopicStream:      boolean("TOPIC_STREAM"),
+	}
+	rate := str("ECS_CALLS_PER_SECOND", "20")
+	if r, err := strconv.ParseFloat(rate, 64); err != nil || r <= 0 {
+		errs = append(errs, fmt.Errorf("ECS_CALLS_PER_SECOND=%q is not a positive number", rate))
+	} else {
+		c.ECSRate = r
+	}
+	if err := c.LogLevel.UnmarshalText([]byte(str("LOG_LEVEL", "INFO"))); err != nil {
+		errs = append(errs, fmt.Errorf("LOG_LEVEL: %v", err))
+	}
+	if c.OutcomeQueue == "" && c.OutcomeTopic == "" {
+		errs = append(errs, errors.New("set OUTCOME_QUEUE and/or OUTCOME_TOPIC: outcomes must go somewhere"))
+	}
+	if c.DeferMaxDelay < c.DeferDelay {
+		errs = append(errs, errors.New("DEFER_MAX_DELAY_SECONDS is below DEFER_DELAY_SECONDS"))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return c, fmt.Errorf("configuration: %w", err)
+	}
+	return c, nil
+}

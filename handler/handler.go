@@ -1,0 +1,206 @@
+// Package handler is the function: it turns one invocation's payload into
+// requests (package trigger), runs each image through the engine with the
+// policy deciding, defers images that are not ready, sweeps for drift, and
+// publishes one outcome per request and image to MNS.
+//
+// The data flows one way: trigger → request → observe → decide → plan →
+// apply → verify → outcome → publish. Nothing is dropped silently: what
+// cannot go on becomes an outcome with a typed error, and the invocation
+// fails only when an outcome could not be published.
+package handler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+	"golang.org/x/time/rate"
+
+	"github.com/imageshare/ecs-image-share/internal/clock"
+	"github.com/imageshare/ecs-image-share/outcome"
+	"github.com/imageshare/ecs-image-share/policy"
+	"github.com/imageshare/ecs-image-share/publish"
+	"github.com/imageshare/ecs-image-share/trigger"
+)
+
+// Deps are the handler's collaborators, passed in so tests and the local
+// command can drive it on emulated time.
+type Deps struct {
+	// Policy is the loaded policy; PolicyErr is why it could not be loaded.
+	// With PolicyErr set every request gets an InvalidPolicy outcome and
+	// every invocation fails, so the platform alerts on it.
+	Policy    *policy.Policy
+	PolicyErr error
+	Clock     clock.Clock
+	// Sleep waits (backoff, polling for a Creating image); nil means real time.
+	Sleep  func(ctx context.Context, d time.Duration) error
+	Logger *slog.Logger
+}
+
+// Handler serves invocations. It is safe for concurrent use: Function
+// Compute may run invocations of one instance side by side.
+type Handler struct {
+	cfg     Config
+	deps    Deps
+	clients *clients
+	// limiter paces every ECS call of this instance: a sweep's goroutines
+	// share it, so bulk work stays under the account's API rate.
+	limiter *rate.Limiter
+}
+
+// New returns a handler for cfg.
+func New(cfg Config, deps Deps) *Handler {
+	if deps.Clock == nil {
+		deps.Clock = clock.System{}
+	}
+	if deps.Logger == nil {
+		deps.Logger = slog.Default()
+	}
+	if deps.Policy == nil && deps.PolicyErr == nil {
+		deps.PolicyErr = errors.New("no policy")
+	}
+	return &Handler{
+		cfg:     cfg,
+		deps:    deps,
+		clients: newClients(cfg),
+		limiter: rate.NewLimiter(rate.Limit(cfg.ECSRate), max(1, int(cfg.ECSRate))),
+	}
+}
+
+// Summary is what an invocation returns: counts, for the invocation log.
+type Summary struct {
+	Items     int `json:"items"`
+	Outcomes  int `json:"outcomes"`
+	Ignored   int `json:"ignored"`
+	Deferred  int `json:"deferred"`
+	FannedOut int `json:"fannedOut,omitempty"`
+}
+
+// session is one invocation's view: its identity, publisher and tallies.
+type session struct {
+	h   *Handler
+	inv Invocation
+	pub *publish.Publisher
+	log *slog.Logger
+
+	mu   sync.Mutex
+	sum  Summary
+	errs []error
+}
+
+// Handle serves one invocation's payload.
+func (h *Handler) Handle(ctx context.Context, inv Invocation, payload []byte) (Summary, error) {
+	log := h.deps.Logger.With("requestId", inv.RequestID)
+	pub, err := h.clients.publisher(inv, publish.Config{Sleep: h.deps.Sleep, Logger: log})
+	if err != nil {
+		// Without a publisher no outcome can be delivered: fail the
+		// invocation so the platform retries it or dead-letters it.
+		log.Error("cannot publish outcomes", "err", err)
+		return Summary{}, err
+	}
+	s := &session{h: h, inv: inv, pub: pub, log: log}
+	items := trigger.Decode(payload, trigger.Options{Base64Body: h.cfg.Base64Body, TopicStream: h.cfg.TopicStream})
+	s.sum.Items = len(items)
+	s.forEach(ctx, len(items), func(i int) { s.item(ctx, items[i]) })
+	if h.deps.PolicyErr != nil {
+		s.fail(fmt.Errorf("%s: %w", outcome.InvalidPolicy, h.deps.PolicyErr))
+	}
+	log.Info("invocation done", "items", s.sum.Items, "outcomes", s.sum.Outcomes, "ignored", s.sum.Ignored, "deferred", s.sum.Deferred)
+	return s.sum, errors.Join(s.errs...)
+}
+
+// item handles one decoded message or event.
+func (s *session) item(ctx context.Context, it trigger.Item) {
+	log := s.log.With("trigger", string(it.Trigger.Type), "sourceId", it.SourceID)
+	switch {
+	case it.Ignore != "":
+		log.Info("event ignored", "reason", it.Ignore)
+		s.count(func(sum *Summary) { sum.Ignored++ })
+	case it.Err != nil:
+		o := newOutcome(it, outcome.ActionUnknown, "", "", 1)
+		o.Error, o.Status = it.Err, outcome.Failed
+		s.publish(ctx, o)
+	case s.h.deps.PolicyErr != nil:
+		o := newOutcome(it, outcome.ActionUnknown, "", "", 1)
+		if it.Request != nil {
+			o.Action, o.RegionID = it.Request.Action, it.Request.RegionID
+		}
+		o.Error, o.Status = policyError(s.h.deps.PolicyErr), outcome.Failed
+		s.publish(ctx, o)
+	case it.Sweep != nil:
+		s.sweep(ctx, it)
+	case it.Request != nil:
+		for _, id := range it.Request.ImageIDs {
+			s.image(ctx, it, *it.Request, id, log)
+		}
+	}
+}
+
+func policyError(err error) *outcome.Error {
+	var ve *policy.ValidationError
+	if errors.As(err, &ve) {
+		return ve.OutcomeError()
+	}
+	return &outcome.Error{Code: outcome.InvalidPolicy, Message: err.Error(), Err: err}
+}
+
+// newOutcome starts an outcome for an item; the caller fills in the result.
+func newOutcome(it trigger.Item, action, region, imageID string, attempt int) *outcome.Outcome {
+	return &outcome.Outcome{
+		SchemaVersion: outcome.SchemaVersion,
+		OutcomeID:     outcome.ID(it.SourceID, imageID, attempt),
+		CorrelationID: it.CorrelationID,
+		Trigger:       outcome.Trigger{Type: string(it.Trigger.Type), EventID: it.Trigger.EventID, EventName: it.Trigger.EventName},
+		RegionID:      region,
+		ImageID:       imageID,
+		Action:        action,
+		Added:         []string{},
+		Removed:       []string{},
+		Unchanged:     []string{},
+		Failures:      []*outcome.Error{},
+		Because:       map[string][]string{},
+		APICalls:      map[string]int{},
+		Attempt:       attempt,
+	}
+}
+
+// publish sends an outcome; a failure fails the invocation.
+func (s *session) publish(ctx context.Context, o *outcome.Outcome) {
+	if err := s.pub.Publish(ctx, o); err != nil {
+		s.log.Error("outcome not published", "outcomeId", o.OutcomeID, "imageId", o.ImageID, "err", err)
+		s.fail(err)
+		return
+	}
+	s.log.Info("outcome published", "outcomeId", o.OutcomeID, "imageId", o.ImageID, "status", string(o.Status), "action", o.Action)
+	s.count(func(sum *Summary) { sum.Outcomes++ })
+}
+
+func (s *session) fail(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.errs = append(s.errs, err)
+}
+
+func (s *session) count(f func(*Summary)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f(&s.sum)
+}
+
+// forEach runs f(0..n-1) with at most SweepConcurrency at once.
+func (s *session) forEach(ctx context.Context, n int, f func(i int)) {
+	var g errgroup.Group
+	g.SetLimit(s.h.cfg.SweepConcurrency)
+	for i := range n {
+		if ctx.Err() != nil {
+			s.fail(fmt.Errorf("invocation deadline reached with %d of %d items left: %w", n-i, n, ctx.Err()))
+			break
+		}
+		g.Go(func() error { f(i); return nil })
+	}
+	_ = g.Wait()
+}

@@ -1,0 +1,413 @@
+package handler_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/imageshare/ecs-image-share/handler"
+	"github.com/imageshare/ecs-image-share/internal/emulator"
+	"github.com/imageshare/ecs-image-share/internal/emulator/world"
+	"github.com/imageshare/ecs-image-share/outcome"
+	"github.com/imageshare/ecs-image-share/policy"
+)
+
+const testPolicy = `
+version: 1
+groups:
+  prod: ["2000000000000001", "2000000000000002", "2000000000000003", "2000000000000004",
+         "2000000000000005", "2000000000000006", "2000000000000007", "2000000000000008",
+         "2000000000000009", "2000000000000010", "2000000000000011", "2000000000000012"]
+  partners: ["3000000000000001"]
+rules:
+  - name: prod-images
+    match: {tags: {env: prod}}
+    shareWith: [prod]
+  - name: opt-in
+    match: {tags: {share-with: "*"}}
+    shareWithTagValue: share-with
+allow: ["4000000000000001", "4000000000000002"]
+prune: true
+protect: ["2000000000000009"]
+`
+
+// testWorld: twelve prod accounts, a partner, one allowed account that
+// exists and one that does not (4000000000000002).
+func testWorld() *world.World {
+	accounts := []string{"3000000000000001", "4000000000000001"}
+	for i := 1; i <= 12; i++ {
+		accounts = append(accounts, prodAccount(i))
+	}
+	w, err := world.Parse("test-world", []byte(`
+owner: "1000000000000001"
+credentials: {accessKeyId: AK, accessKeySecret: SK, securityToken: STS-TOKEN}
+queues: [work, outcomes]
+images:
+  - {id: m-prod-1, tags: {env: prod}}
+  - {id: m-creating-2, availableAfter: 150s, tags: {env: prod}}
+  - {id: m-svckey-3, encryption: service-key, tags: {env: prod}}
+  - {id: m-stale-4, tags: {env: prod}, sharedWith: ["3000000000000001", "2000000000000001"]}
+  - {id: m-partner-5, tags: {share-with: "partners,ghosts"}}
+`))
+	if err != nil {
+		panic(err)
+	}
+	w.Accounts = accounts
+	return w
+}
+
+func prodAccount(i int) string { return "20000000000000" + twoDigits(i) }
+
+func twoDigits(i int) string { return string(rune('0'+i/10)) + string(rune('0'+i%10)) }
+
+// fixture is an emulator and a handler wired to it through the real SDKs.
+type fixture struct {
+	t   *testing.T
+	emu *emulator.Server
+	h   *handler.Handler
+	inv handler.Invocation
+}
+
+func newFixture(t *testing.T, mutate ...func(*handler.Config, *handler.Deps)) *fixture {
+	t.Helper()
+	w := testWorld()
+	srv, err := emulator.Listen(emulator.New(w, emulator.Options{}), "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	})
+	cfg, err := handler.ConfigFromEnv(func(k string) string {
+		return map[string]string{
+			"OUTCOME_QUEUE": "outcomes", "WORK_QUEUE": "work",
+			"MNS_ENDPOINT": srv.URL(), "ECS_ENDPOINT": srv.URL(),
+			"WAIT_READY_SECONDS": "60", "DEFER_ATTEMPTS": "3", "FANOUT_THRESHOLD": "50",
+		}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pol, err := policy.Parse("policy.yaml", []byte(testPolicy))
+	if err != nil {
+		t.Fatal(err)
+	}
+	deps := handler.Deps{
+		Policy: pol,
+		Clock:  srv.Clock,
+		Sleep:  func(ctx context.Context, d time.Duration) error { srv.Advance(d); return ctx.Err() },
+		Logger: slog.New(slog.NewJSONHandler(io.Discard, nil)),
+	}
+	for _, m := range mutate {
+		m(&cfg, &deps)
+	}
+	return &fixture{t: t, emu: srv, h: handler.New(cfg, deps), inv: handler.Invocation{
+		RequestID: "req-1", AccountID: w.Owner, Region: w.Region,
+		Credentials: handler.Credentials{AccessKeyID: "AK", AccessKeySecret: "SK", SecurityToken: "STS-TOKEN"},
+	}}
+}
+
+// handle delivers a payload and returns the outcomes it published.
+func (f *fixture) handle(payload string) ([]outcome.Outcome, error) {
+	f.t.Helper()
+	before := len(f.emu.MNS.Messages("outcomes"))
+	_, err := f.h.Handle(context.Background(), f.inv, []byte(payload))
+	var outs []outcome.Outcome
+	for _, m := range f.emu.MNS.Messages("outcomes")[before:] {
+		var o outcome.Outcome
+		if jerr := json.Unmarshal([]byte(m.Body), &o); jerr != nil {
+			f.t.Fatalf("outcome is not JSON: %v: %s", jerr, m.Body)
+		}
+		if verr := validateOutcome([]byte(m.Body)); verr != nil {
+			f.t.Fatalf("outcome does not match its schema: %v: %s", verr, m.Body)
+		}
+		outs = append(outs, o)
+	}
+	return outs, err
+}
+
+func (f *fixture) mustHandle(payload string) []outcome.Outcome {
+	f.t.Helper()
+	outs, err := f.handle(payload)
+	if err != nil {
+		f.t.Fatalf("Handle: %v", err)
+	}
+	return outs
+}
+
+func (f *fixture) shared(image string) []string {
+	s := slices.Clone(f.emu.ECS.SharedWith(image))
+	slices.Sort(s)
+	return s
+}
+
+func (f *fixture) modifyCalls() int { return f.emu.Faults.Counts()["ModifyImageSharePermission"] }
+
+func readEvent(t *testing.T, name string) string {
+	t.Helper()
+	data, err := os.ReadFile("../testdata/events/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
+func prodAccounts() []string {
+	var a []string
+	for i := 1; i <= 12; i++ {
+		a = append(a, prodAccount(i))
+	}
+	return a
+}
+
+func TestActionTrailCreateImageSharesInTwoCalls(t *testing.T) {
+	f := newFixture(t)
+	ev := strings.ReplaceAll(readEvent(t, "actiontrail-createimage.json"), "m-golden-001", "m-prod-1")
+	outs := f.mustHandle(ev)
+	if len(outs) != 1 {
+		t.Fatalf("%d outcomes, want 1", len(outs))
+	}
+	o := outs[0]
+	if o.Status != outcome.Succeeded || o.Trigger.Type != "actiontrail" || o.Trigger.EventName != "CreateImage" || o.ImageID != "m-prod-1" {
+		t.Fatalf("outcome %+v", o)
+	}
+	if !slices.Equal(o.Added, prodAccounts()) || !slices.Equal(f.shared("m-prod-1"), prodAccounts()) {
+		t.Fatalf("added %v, shared %v", o.Added, f.shared("m-prod-1"))
+	}
+	if o.APICalls["ModifyImageSharePermission"] != 2 || f.modifyCalls() != 2 {
+		t.Fatalf("apiCalls %v, emulator saw %d Modify calls; want 2", o.APICalls, f.modifyCalls())
+	}
+	if got := o.Because[prodAccount(1)]; !slices.Equal(got, []string{"prod-images/prod"}) {
+		t.Fatalf("because = %v", got)
+	}
+
+	// The same event again: the same outcomeId, no further change.
+	again := f.mustHandle(ev)
+	if len(again) != 1 || again[0].OutcomeID != o.OutcomeID || again[0].Status != outcome.Unchanged {
+		t.Fatalf("redelivery gave %+v, want unchanged with outcomeId %s", again, o.OutcomeID)
+	}
+	if f.modifyCalls() != 2 {
+		t.Fatalf("redelivery made %d more Modify calls", f.modifyCalls()-2)
+	}
+}
+
+func TestCreatingImageIsDeferredThenShared(t *testing.T) {
+	f := newFixture(t)
+	outs := f.mustHandle(`{"action":"reconcile","regionId":"cn-hangzhou","imageId":"m-creating-2","correlationId":"build-1"}`)
+	if len(outs) != 1 || outs[0].Status != outcome.Deferred || outs[0].Error.Code != outcome.ImageNotReady || outs[0].Attempt != 1 {
+		t.Fatalf("first outcome %+v", outs)
+	}
+	if f.modifyCalls() != 0 {
+		t.Fatal("a Creating image got a Modify call")
+	}
+	work := f.emu.MNS.Messages("work")
+	if len(work) != 1 || work[0].Visible {
+		t.Fatalf("work queue %+v, want one delayed message", work)
+	}
+	var next map[string]any
+	if err := json.Unmarshal([]byte(work[0].Body), &next); err != nil || next["attempt"] != float64(2) || next["correlationId"] != "build-1" {
+		t.Fatalf("deferred request %s", work[0].Body)
+	}
+	// Waited 60 s of the 150 s; the delay is 60 s: at 120 s the image is
+	// still Creating only if the handler ignores its own budget, so deliver
+	// after the delay and expect the share.
+	f.emu.Advance(work[0].NextVisibleTime.Sub(f.emu.Clock.Now()))
+	outs = f.mustHandle(mnsEvent("msg-2", work[0].Body))
+	if len(outs) != 1 || outs[0].Status != outcome.Succeeded || outs[0].Attempt != 2 || outs[0].CorrelationID != "build-1" {
+		t.Fatalf("second outcome %+v", outs)
+	}
+	if !slices.Equal(f.shared("m-creating-2"), prodAccounts()) {
+		t.Fatalf("shared %v", f.shared("m-creating-2"))
+	}
+}
+
+func TestNotReadyAfterLastAttemptIsFinal(t *testing.T) {
+	f := newFixture(t)
+	outs := f.mustHandle(`{"action":"reconcile","regionId":"cn-hangzhou","imageId":"m-creating-2","attempt":3}`)
+	if len(outs) != 1 || outs[0].Status != outcome.Failed || outs[0].Error.Code != outcome.ImageNotReady || outs[0].Error.Retryable {
+		t.Fatalf("outcome %+v", outs)
+	}
+	if !strings.Contains(outs[0].Error.Message, "gave up after 3 attempts") {
+		t.Fatalf("message %q does not say it gave up", outs[0].Error.Message)
+	}
+	if n := len(f.emu.MNS.Messages("work")); n != 0 {
+		t.Fatalf("%d messages deferred after the last attempt", n)
+	}
+}
+
+func TestEncryptedImageRefusedWithRemedy(t *testing.T) {
+	f := newFixture(t)
+	outs := f.mustHandle(`{"action":"reconcile","regionId":"cn-hangzhou","imageId":"m-svckey-3"}`)
+	if len(outs) != 1 || outs[0].Error == nil || outs[0].Error.Code != outcome.EncryptedImageUnsupported {
+		t.Fatalf("outcome %+v", outs)
+	}
+	if !strings.Contains(outs[0].Error.Message, "CopyImage") || f.modifyCalls() > 1 {
+		t.Fatalf("message %q, %d Modify calls", outs[0].Error.Message, f.modifyCalls())
+	}
+}
+
+func TestQueueBatchDeniedAndMalformedDoNotStopTheRest(t *testing.T) {
+	f := newFixture(t)
+	payload := "[" + strings.Join([]string{
+		mnsEventObject("m1", `{"action":"share","regionId":"cn-hangzhou","imageId":"m-partner-5","accounts":["9999999999999999","4000000000000001","4000000000000002"]}`),
+		mnsEventObject("m2", `{"action":"share","regionId":"cn-hangzhou","imageId":"m-partner-5","acounts":["prod"]}`),
+		mnsEventObject("m3", `not json at all`),
+		mnsEventObject("m4", `{"action":"unshare","regionId":"cn-hangzhou","imageId":"m-stale-4","accounts":["2000000000000009","3000000000000001"]}`),
+	}, ",") + "]"
+	outs := f.mustHandle(payload)
+	if len(outs) != 4 {
+		t.Fatalf("%d outcomes, want one per message", len(outs))
+	}
+	bySource := map[string]outcome.Outcome{}
+	for _, o := range outs {
+		bySource[o.Trigger.EventID] = o
+	}
+	share := bySource["ev-m1"]
+	if share.Status != outcome.Partial || !slices.Equal(share.Added, []string{"4000000000000001"}) {
+		t.Fatalf("share outcome %+v", share)
+	}
+	codes := map[string]outcome.Code{}
+	for _, fl := range share.Failures {
+		codes[fl.Account] = fl.Code
+	}
+	if codes["9999999999999999"] != outcome.PolicyDenied || codes["4000000000000002"] != outcome.AccountNotFound {
+		t.Fatalf("share failures %v", codes)
+	}
+	for _, id := range []string{"ev-m2", "ev-m3"} {
+		if o := bySource[id]; o.Error == nil || o.Error.Code != outcome.InvalidRequest || o.Status != outcome.Failed {
+			t.Fatalf("%s outcome %+v, want InvalidRequest", id, o)
+		}
+	}
+	unshare := bySource["ev-m4"]
+	if !slices.Equal(unshare.Removed, []string{"3000000000000001"}) || len(unshare.Failures) != 0 {
+		t.Fatalf("unshare outcome %+v", unshare)
+	}
+	// 2000000000000009 was not shared with m-stale-4: nothing to remove, and
+	// the denied account never reached ECS.
+	for _, rec := range f.emu.ECS.ModifyLog() {
+		if slices.Contains(rec.Add, "9999999999999999") {
+			t.Fatal("a denied account was sent to ECS")
+		}
+	}
+}
+
+func TestUnshareOfProtectedAccountRefused(t *testing.T) {
+	f := newFixture(t)
+	f.mustHandle(`{"action":"share","regionId":"cn-hangzhou","imageId":"m-prod-1","accounts":["2000000000000009"]}`)
+	outs := f.mustHandle(`{"action":"unshare","regionId":"cn-hangzhou","imageId":"m-prod-1","accounts":["2000000000000009"]}`)
+	if len(outs) != 1 || len(outs[0].Failures) != 1 || outs[0].Failures[0].Code != outcome.ProtectedAccount {
+		t.Fatalf("outcome %+v", outs)
+	}
+	if !slices.Contains(f.shared("m-prod-1"), "2000000000000009") {
+		t.Fatal("a protected account was removed")
+	}
+}
+
+func TestTimerSweepPrunesAndPublishesOnlyChanges(t *testing.T) {
+	f := newFixture(t)
+	f.mustHandle(`{"action":"reconcile","regionId":"cn-hangzhou","imageId":"m-prod-1"}`)
+	outs := f.mustHandle(readEvent(t, "timer.json"))
+	byImage := map[string]outcome.Outcome{}
+	for _, o := range outs {
+		byImage[o.ImageID] = o
+	}
+	if _, ok := byImage["m-prod-1"]; ok {
+		t.Fatal("an unchanged image got a sweep outcome")
+	}
+	stale := byImage["m-stale-4"]
+	if !slices.Equal(stale.Removed, []string{"3000000000000001"}) || stale.Status != outcome.Succeeded {
+		t.Fatalf("stale image outcome %+v", stale)
+	}
+	sum, ok := byImage[""]
+	if !ok || sum.Action != outcome.ActionSweep || sum.Counts["images"] != 5 || sum.Counts["notReady"] != 1 || sum.Counts["unchanged"] != 1 {
+		t.Fatalf("sweep summary %+v", sum)
+	}
+	again := f.mustHandle(readEvent(t, "timer.json"))
+	for _, o := range again {
+		if o.Action != outcome.ActionSweep && o.Status == outcome.Succeeded {
+			t.Fatalf("a second sweep changed %s again", o.ImageID)
+		}
+	}
+}
+
+func TestLargeSweepFansOut(t *testing.T) {
+	f := newFixture(t, func(c *handler.Config, _ *handler.Deps) { c.FanOutThreshold, c.FanOutImages = 2, 2 })
+	outs := f.mustHandle(readEvent(t, "timer.json"))
+	if len(outs) != 1 || outs[0].Counts["fannedOut"] != 5 || outs[0].Counts["messages"] != 3 {
+		t.Fatalf("outcomes %+v", outs)
+	}
+	if f.modifyCalls() != 0 || len(f.emu.MNS.Messages("work")) != 3 {
+		t.Fatalf("fan-out made %d Modify calls and %d messages", f.modifyCalls(), len(f.emu.MNS.Messages("work")))
+	}
+}
+
+func TestTopicAndGarbagePayloads(t *testing.T) {
+	f := newFixture(t)
+	outs := f.mustHandle(readEvent(t, "garbage.txt"))
+	if len(outs) != 1 || outs[0].Error.Code != outcome.InvalidEvent {
+		t.Fatalf("garbage gave %+v", outs)
+	}
+	topic := `{"TopicOwner":"1000000000000001","Message":"{\"action\":\"reconcile\",\"regionId\":\"cn-hangzhou\",\"imageId\":\"m-partner-5\"}","Subscriber":"1000000000000001","PublishTime":1550216302888,"SubscriptionName":"fn","MessageMD5":"X","TopicName":"requests","MessageId":"TOPIC-1"}`
+	outs = f.mustHandle(topic)
+	if len(outs) != 1 || outs[0].Trigger.Type != "mns-topic" || !slices.Equal(outs[0].Added, []string{"3000000000000001"}) {
+		t.Fatalf("topic gave %+v", outs)
+	}
+	if len(outs[0].Failures) != 1 || !strings.Contains(outs[0].Failures[0].Message, "ghosts") {
+		t.Fatalf("unknown group not reported: %+v", outs[0].Failures)
+	}
+}
+
+func TestInvalidPolicyFailsEveryInvocation(t *testing.T) {
+	_, perr := policy.Parse("policy.yaml", []byte("version: 1\nrules: [{name: x, match: {tags: {a: b}}, shareWth: [g]}]\n"))
+	f := newFixture(t, func(_ *handler.Config, d *handler.Deps) { d.Policy, d.PolicyErr = nil, perr })
+	outs, err := f.handle(`{"action":"reconcile","regionId":"cn-hangzhou","imageId":"m-prod-1"}`)
+	if err == nil || !strings.Contains(err.Error(), "InvalidPolicy") {
+		t.Fatalf("error %v, want InvalidPolicy", err)
+	}
+	if len(outs) != 1 || outs[0].Error.Code != outcome.InvalidPolicy || !strings.Contains(outs[0].Error.Message, "policy.yaml:2") {
+		t.Fatalf("outcomes %+v", outs)
+	}
+	if f.modifyCalls() != 0 {
+		t.Fatal("an invalid policy shared something")
+	}
+}
+
+func TestUnpublishableOutcomeFailsInvocation(t *testing.T) {
+	f := newFixture(t, func(c *handler.Config, _ *handler.Deps) { c.OutcomeQueue = "missing" })
+	if _, err := f.handle(`{"action":"reconcile","regionId":"cn-hangzhou","imageId":"m-prod-1"}`); err == nil {
+		t.Fatal("Handle succeeded though no outcome could be published")
+	}
+}
+
+func TestConfigFromEnv(t *testing.T) {
+	_, err := handler.ConfigFromEnv(func(k string) string {
+		return map[string]string{"DRY_RUN": "maybe", "DEFER_ATTEMPTS": "0", "ECS_CALLS_PER_SECOND": "-1", "LOG_LEVEL": "LOUD"}[k]
+	})
+	for _, want := range []string{"DRY_RUN", "DEFER_ATTEMPTS", "ECS_CALLS_PER_SECOND", "LOG_LEVEL", "OUTCOME_QUEUE"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v does not name %s", err, want)
+		}
+	}
+	cfg, err := handler.ConfigFromEnv(func(k string) string { return map[string]string{"OUTCOME_TOPIC": "t"}[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.TotalDeferral(); got < 2*time.Hour {
+		t.Fatalf("default deferral covers %v, want at least two hours", got)
+	}
+}
+
+func mnsEventObject(id, body string) string {
+	b, _ := json.Marshal(body)
+	return `{"id":"ev-` + id + `","source":"MNS-work","specversion":"1.0","type":"mns:Queue:SendMessage","subject":"acs:mns:cn-hangzhou:1000000000000001:queues/work","time":"2026-01-01T00:00:00Z","aliyunaccountid":"1000000000000001","aliyunregionid":"cn-hangzhou","data":{"requestId":"r-` + id + `","messageId":"` + id + `","messageBody":` + string(b) + `}}`
+}
+
+func mnsEvent(id, body string) string { return "[" + mnsEventObject(id, body) + "]" }

@@ -1,0 +1,131 @@
+package handler
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/imageshare/ecs-image-share/engine"
+	"github.com/imageshare/ecs-image-share/outcome"
+	"github.com/imageshare/ecs-image-share/policy"
+	"github.com/imageshare/ecs-image-share/request"
+	"github.com/imageshare/ecs-image-share/trigger"
+)
+
+// image runs one request for one image and publishes its outcome.
+func (s *session) image(ctx context.Context, it trigger.Item, req request.Request, imageID string, log *slog.Logger) {
+	o := s.run(ctx, it, req, imageID, s.h.cfg.WaitReady, log)
+	if o.Error != nil && o.Error.Code == outcome.ImageNotReady {
+		s.deferImage(ctx, req, imageID, o)
+	}
+	s.publish(ctx, o)
+}
+
+// run observes, decides, plans, applies and verifies one image, with an
+// engine of its own (the SDK client is not safe to share).
+func (s *session) run(ctx context.Context, it trigger.Item, req request.Request, imageID string, waitReady time.Duration, log *slog.Logger) *outcome.Outcome {
+	attempt := max(req.Attempt, 1)
+	fail := func(e *outcome.Error) *outcome.Outcome {
+		o := newOutcome(it, req.Action, req.RegionID, imageID, attempt)
+		o.DryRun = req.DryRun || s.h.cfg.DryRun
+		o.Error, o.Status = e, outcome.Failed
+		return o
+	}
+	client, err := s.h.clients.getECS(s.inv, req.RegionID)
+	if err != nil {
+		return fail(&outcome.Error{Code: outcome.Internal, Message: "ECS client: " + err.Error(), Err: err})
+	}
+	defer s.h.clients.putECS(s.inv, req.RegionID, client)
+	eng, err := engine.New(engine.Config{
+		Client:  client,
+		Clock:   s.h.deps.Clock,
+		Sleep:   s.h.deps.Sleep,
+		Logger:  log.With("imageId", imageID, "regionId", req.RegionID),
+		Limiter: s.h.limiter,
+	})
+	if err != nil {
+		return fail(&outcome.Error{Code: outcome.Internal, Message: err.Error(), Err: err})
+	}
+	res := eng.Run(ctx, engine.ImageRequest{
+		Region:    req.RegionID,
+		ImageID:   imageID,
+		Decide:    decider(s.h.deps.Policy, req),
+		DryRun:    req.DryRun || s.h.cfg.DryRun,
+		WaitReady: waitReady,
+	})
+	o := res.Outcome()
+	base := newOutcome(it, req.Action, req.RegionID, imageID, attempt)
+	o.SchemaVersion, o.OutcomeID, o.CorrelationID, o.Trigger, o.Action, o.Attempt =
+		base.SchemaVersion, base.OutcomeID, base.CorrelationID, base.Trigger, base.Action, base.Attempt
+	if req.CorrelationID != "" {
+		o.CorrelationID = req.CorrelationID
+	}
+	return o
+}
+
+// deferImage queues the request again for an image that is not Available
+// yet, or makes ImageNotReady final after the last attempt.
+func (s *session) deferImage(ctx context.Context, req request.Request, imageID string, o *outcome.Outcome) {
+	attempt := max(req.Attempt, 1)
+	cfg := s.h.cfg
+	if attempt >= cfg.DeferAttempts || !s.pub.CanDefer() {
+		why := fmt.Sprintf("gave up after %d attempts over %s", attempt, cfg.TotalDeferral())
+		if !s.pub.CanDefer() {
+			why = "no WORK_QUEUE configured to retry later"
+		}
+		o.Error.Message += " (" + why + ")"
+		o.Error.Retryable = false
+		return
+	}
+	next := req
+	next.ImageIDs, next.Attempt = []string{imageID}, attempt+1
+	body, err := request.Marshal(next)
+	if err == nil {
+		err = s.pub.Defer(ctx, body, cfg.deferDelay(attempt))
+	}
+	if err != nil {
+		// The image would be forgotten: fail the invocation so the platform
+		// delivers the event again.
+		s.log.Error("deferral not queued", "imageId", imageID, "err", err)
+		s.fail(fmt.Errorf("defer %s: %w", imageID, err))
+		return
+	}
+	o.Status = outcome.Deferred
+	s.count(func(sum *Summary) { sum.Deferred++ })
+}
+
+// decider turns the policy (for a reconcile) or the request (for share and
+// unshare, within the policy's allow-list) into the engine's intent.
+func decider(p *policy.Policy, req request.Request) func(engine.Observed) (engine.Intent, error) {
+	return func(obs engine.Observed) (engine.Intent, error) {
+		in := engine.Intent{
+			Protect:     slices.DeleteFunc(slices.Clone(obs.Shared), func(a string) bool { return !p.Protected(a) }),
+			MaxRemovals: p.MaxRemovalsPerImage(),
+		}
+		switch req.Action {
+		case request.Reconcile:
+			d := p.Desired(policy.Image{ID: obs.ImageID, Region: obs.Region, OwnerID: obs.OwnerID, Tags: obs.Tags})
+			in.Kind, in.Desired, in.Because, in.Prune = engine.Reconcile, d.Accounts, d.Because, p.Prune()
+			for _, u := range d.UnknownGroups {
+				in.Failures = append(in.Failures, &outcome.Error{
+					Account: u.Name, // not an account: the name the tag gave
+					Code:    outcome.PolicyDenied,
+					Message: u.String(),
+				})
+			}
+		case request.Share, request.Unshare:
+			accounts, because, denied := p.Authorize(req.Accounts)
+			in.Kind, in.Because, in.Failures = engine.Delta, because, denied
+			if req.Action == request.Share {
+				in.Add = accounts
+			} else {
+				in.Remove = accounts
+			}
+		default:
+			return in, outcome.Errorf(outcome.InvalidRequest, "unknown action %q", req.Action)
+		}
+		return in, nil
+	}
+}

@@ -1,0 +1,51 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+	"path/filepath"
+
+	"github.com/aliyun/fc-runtime-go-sdk/fc"
+
+	"github.com/imageshare/ecs-image-share/handler"
+	"github.com/imageshare/ecs-image-share/policy"
+)
+
+// runFunction serves Function Compute invocations until the process ends.
+// Configuration and policy are read once; when either is unusable every
+// invocation fails with a message saying why, rather than the process
+// crashing in a loop the platform would only report as a start failure.
+func runFunction(env Env) int {
+	cfg, cfgErr := handler.ConfigFromEnv(env.Getenv)
+	log := slog.New(slog.NewJSONHandler(env.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	if cfgErr != nil {
+		log.Error("unusable configuration", "err", cfgErr)
+		fc.Start(func(context.Context, []byte) (handler.Summary, error) { return handler.Summary{}, cfgErr })
+		return 1
+	}
+	pol, polErr := policy.Load(policyPath(cfg.PolicyFile))
+	if polErr != nil {
+		log.Error("unusable policy", "file", cfg.PolicyFile, "err", polErr)
+	}
+	h := handler.New(cfg, handler.Deps{Policy: pol, PolicyErr: polErr, Logger: log})
+	fc.Start(h.Invoke)
+	return 0
+}
+
+// policyPath resolves a relative POLICY_FILE against the binary's folder,
+// where the deployment puts policy.yaml beside it.
+func policyPath(p string) string {
+	if filepath.IsAbs(p) {
+		return p
+	}
+	if _, err := os.Stat(p); err == nil || !errors.Is(err, os.ErrNotExist) {
+		return p
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return p
+	}
+	return filepath.Join(filepath.Dir(exe), p)
+}

@@ -1,0 +1,94 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/imageshare/ecs-image-share/outcome"
+)
+
+// TestLocalDemoShowsEveryPath runs the embedded demo and checks that each
+// path the README promises shows up in the outcomes on stdout.
+func TestLocalDemoShowsEveryPath(t *testing.T) {
+	var stdout, stderr strings.Builder
+	if code := Run(context.Background(), []string{"local"}, repoEnv(&stdout, &stderr)); code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", code, stderr.String())
+	}
+	type key struct{ image, action, trigger string }
+	got := map[key][]outcome.Outcome{}
+	sc := bufio.NewScanner(strings.NewReader(stdout.String()))
+	sc.Buffer(nil, 1<<20)
+	lines := 0
+	for sc.Scan() {
+		lines++
+		var o outcome.Outcome
+		if err := json.Unmarshal(sc.Bytes(), &o); err != nil {
+			t.Fatalf("stdout line %d is not an outcome: %v", lines, err)
+		}
+		k := key{o.ImageID, o.Action, o.Trigger.Type}
+		got[k] = append(got[k], o)
+	}
+	one := func(image, action, trig string) outcome.Outcome {
+		t.Helper()
+		os := got[key{image, action, trig}]
+		if len(os) != 1 {
+			t.Fatalf("%d outcomes for %s %s via %s, want 1", len(os), action, image, trig)
+		}
+		return os[0]
+	}
+	if o := one("m-golden-001", "reconcile", "actiontrail"); o.Status != outcome.Succeeded || len(o.Added) != 12 || o.APICalls["ModifyImageSharePermission"] != 2 {
+		t.Errorf("new image shared to more than 10: %+v", o)
+	}
+	if o := one("m-creating-002", "reconcile", "actiontrail"); o.Status != outcome.Deferred {
+		t.Errorf("creating image not deferred: %+v", o)
+	}
+	if o := one("m-creating-002", "reconcile", "mns-queue"); o.Status != outcome.Succeeded || o.Attempt != 2 || len(o.Added) != 12 {
+		t.Errorf("deferred image not shared later: %+v", o)
+	}
+	if o := one("m-encrypted-003", "reconcile", "actiontrail"); o.Error == nil || o.Error.Code != outcome.EncryptedImageUnsupported {
+		t.Errorf("service-key image not refused: %+v", o)
+	}
+	if o := one("m-golden-001", "share", "direct"); o.Status != outcome.Partial || len(o.Failures) != 1 || o.Failures[0].Code != outcome.AccountNotFound {
+		t.Errorf("unknown account not isolated: %+v", o)
+	}
+	if o := one("m-partner-005", "share", "mns-queue"); len(o.Failures) != 1 || o.Failures[0].Code != outcome.PolicyDenied {
+		t.Errorf("denied account not refused: %+v", o)
+	}
+	if o := one("", "unknown", "mns-queue"); o.Error == nil || o.Error.Code != outcome.InvalidRequest {
+		t.Errorf("malformed body: %+v", o)
+	}
+	if o := one("m-staging-004", "reconcile", "timer"); len(o.Removed) != 1 || o.Removed[0] != "2000000000000001" {
+		t.Errorf("timer did not prune: %+v", o)
+	}
+	if o := one("", "sweep", "timer"); o.Counts[outcome.CountImages] != 5 {
+		t.Errorf("sweep summary: %+v", o)
+	}
+	for _, want := range []string{"invocations", "STATUS", "ModifyImageSharePermission"} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("summary on stderr lacks %q", want)
+		}
+	}
+}
+
+func TestLocalRejectsUnusableInput(t *testing.T) {
+	bad := t.TempDir() + "/policy.yaml"
+	if err := os.WriteFile(bad, []byte("version: 1\nrulez: []\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"local", "--policy", bad},
+		{"local", "--event", "does-not-exist.json"},
+		{"local", "--work-queue", "nope"},
+	} {
+		var stderr strings.Builder
+		if code := Run(context.Background(), args, repoEnv(&strings.Builder{}, &stderr)); code == 0 {
+			t.Errorf("%v: exit 0", args)
+		} else if !strings.Contains(stderr.String(), "local:") {
+			t.Errorf("%v: stderr %q has no clear message", args, stderr.String())
+		}
+	}
+}
