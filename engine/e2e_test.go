@@ -494,17 +494,6 @@ func TestNewNeedsClient(t *testing.T) {
 	}
 }
 
-func TestSleepContext(t *testing.T) {
-	if err := SleepContext(context.Background(), time.Microsecond); err != nil {
-		t.Errorf("SleepContext = %v", err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	cancel()
-	if err := SleepContext(ctx, time.Hour); err != context.Canceled {
-		t.Errorf("SleepContext on a cancelled context = %v", err)
-	}
-}
-
 func TestListImages(t *testing.T) {
 	var images []world.Image
 	for i := range 230 {

@@ -39,7 +39,7 @@ type Config struct {
 	Client *ecs.Client
 	// Clock tells the time for deadlines; default the system clock.
 	Clock clock.Clock
-	// Sleep waits between retries; default SleepContext. Tests pass one
+	// Sleep waits between retries; default clock.Sleep. Tests pass one
 	// that returns at once (and may advance a manual Clock).
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Rand jitters the backoff; default seeded at random. Pass a seeded
@@ -101,7 +101,7 @@ func New(cfg Config) (*Engine, error) {
 		e.clock = clock.System{}
 	}
 	if e.sleep == nil {
-		e.sleep = SleepContext
+		e.sleep = clock.Sleep
 	}
 	if e.rand == nil {
 		e.rand = rand.New(rand.NewPCG(rand.Uint64(), rand.Uint64()))

@@ -48,18 +48,6 @@ func (p RetryPolicy) backoff(n int, rnd *rand.Rand) time.Duration {
 	return half + time.Duration(rnd.Int64N(int64(half)+1))
 }
 
-// SleepContext waits for d or until ctx ends: the default Config.Sleep.
-func SleepContext(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
 // settleFunc is called before retrying an ambiguous failure (the call may
 // have been applied). It reads the state back and narrows what is left to
 // do; done means nothing is.

@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	suggestpkg "github.com/imageshare/ecs-image-share/internal/suggest"
 )
 
 // The keys each fixed-key mapping of a policy accepts. The decoder reports any
@@ -653,38 +655,10 @@ func child(path, key string) string {
 // suggest returns ` (did you mean "x"?)` when key is a likely misspelling of
 // one of keys: the same but for case, or one or two edits away.
 func suggest(key string, keys []string) string {
-	best, bestDist := "", 3
-	for _, k := range keys {
-		if dist := editDistance(strings.ToLower(key), strings.ToLower(k)); dist < bestDist {
-			best, bestDist = k, dist
-		}
+	if best := suggestpkg.Closest(key, keys); best != "" {
+		return fmt.Sprintf(" (did you mean %q?)", best)
 	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf(" (did you mean %q?)", best)
-}
-
-// editDistance is the Levenshtein distance between a and b, in bytes (keys
-// are ASCII).
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
+	return ""
 }
 
 // isDigits reports whether s is non-empty and all ASCII digits.

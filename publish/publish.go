@@ -17,6 +17,7 @@ import (
 
 	ali_mns "github.com/aliyun/aliyun-mns-go-sdk"
 
+	"github.com/imageshare/ecs-image-share/internal/clock"
 	"github.com/imageshare/ecs-image-share/outcome"
 )
 
@@ -97,7 +98,7 @@ func New(cfg Config) (*Publisher, error) {
 		cfg.Backoff = 100 * time.Millisecond
 	}
 	if cfg.Sleep == nil {
-		cfg.Sleep = sleep
+		cfg.Sleep = clock.Sleep
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
@@ -249,15 +250,4 @@ func Retryable(err error) bool {
 		}
 	}
 	return false
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	suggestpkg "github.com/imageshare/ecs-image-share/internal/suggest"
 )
 
 // fields are the request's JSON keys, in the order messages list them.
@@ -210,35 +212,8 @@ func syntax(err error) string {
 
 // suggest names the field a misspelt key most likely meant, if any is close.
 func suggest(key string) string {
-	for _, f := range fields {
-		if strings.EqualFold(f, key) || distance(strings.ToLower(f), strings.ToLower(key)) <= 2 {
-			return " (did you mean " + quote(f) + "?)"
-		}
+	if f := suggestpkg.Closest(key, fields); f != "" {
+		return " (did you mean " + quote(f) + "?)"
 	}
 	return ""
-}
-
-// distance is the Levenshtein distance between a and b, in bytes. Keys are
-// short, and a huge key is cut off early: it cannot be a typo of a field.
-func distance(a, b string) int {
-	if len(b) > 2*len(a)+2 {
-		return len(b)
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

@@ -16,7 +16,7 @@ import (
 // skips becomes an item with Ignore set. It always returns at least one item,
 // and decoding the same payload twice gives the same items.
 //
-// The source is told by the payload's shape (details in doc.md):
+// The source is told by the payload's shape (details in docs/triggers.md):
 //
 //	[...]                                   a batch: each element decoded on its own
 //	{"specversion", "type": "…:ActionTrail:ApiCall", "data"}  ActionTrail API call via EventBridge

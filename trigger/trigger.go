@@ -1,7 +1,7 @@
 // Package trigger decodes what a Function Compute invocation delivers into
 // requests: ActionTrail API-call events through EventBridge, MNS queue
 // messages through EventBridge, MNS topic notifications (JSON or STREAM),
-// timer ticks and direct invocations. See doc.md for the payloads accepted and
+// timer ticks and direct invocations. See docs/triggers.md for the payloads accepted and
 // the decisions taken where the services' documentation is silent.
 //
 // Decode is pure (no cloud calls, no package-level mutable state) and total:

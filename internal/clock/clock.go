@@ -3,6 +3,7 @@
 package clock
 
 import (
+	"context"
 	"sync"
 	"time"
 )
@@ -79,4 +80,18 @@ func (m *Manual) OnAdvance(f func(time.Time)) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.notify = append(m.notify, f)
+}
+
+// Sleep waits for d on real time, or until ctx ends (returning its error).
+// It is the default wherever a component takes a Sleep function: tests and
+// the local command pass one that moves a Manual clock instead.
+func Sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }

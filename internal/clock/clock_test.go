@@ -1,6 +1,7 @@
 package clock
 
 import (
+	"context"
 	"testing"
 	"time"
 )
@@ -31,5 +32,16 @@ func TestRunningMovesWithRealTime(t *testing.T) {
 	time.Sleep(2 * time.Millisecond)
 	if !m.Now().After(first) {
 		t.Fatal("running clock did not move with real time")
+	}
+}
+
+func TestSleep(t *testing.T) {
+	if err := Sleep(context.Background(), time.Microsecond); err != nil {
+		t.Errorf("Sleep = %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := Sleep(ctx, time.Hour); err != context.Canceled {
+		t.Errorf("Sleep on a cancelled context = %v", err)
 	}
 }
