@@ -1,0 +1,145 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"time"
+)
+
+// Config chooses the sizes of one run of the harness.
+type Config struct {
+	// Quick runs every measurement small (a minute or so); the defaults are
+	// the sizes.
+	Quick       bool
+	SoakEvents  int
+	SoakTimeout time.Duration
+	BulkImages  int
+	BulkRate    float64 // N, calls per second of each ECS API
+	BulkWorkers int
+	Seed        uint64
+	// Command is how the run was started, for the report.
+	Command string
+	// Progress receives a line per measurement as it starts; nil discards.
+	Progress io.Writer
+}
+
+func (c *Config) defaults() {
+	def := func(v *int, full, quick int) {
+		if *v <= 0 {
+			*v = full
+			if c.Quick {
+				*v = quick
+			}
+		}
+	}
+	def(&c.SoakEvents, 2000, 200)
+	def(&c.BulkImages, 2000, 200)
+	def(&c.BulkWorkers, 4, 4)
+	if c.BulkRate <= 0 {
+		c.BulkRate = 200
+		if c.Quick {
+			c.BulkRate = 100
+		}
+	}
+	if c.SoakTimeout <= 0 {
+		c.SoakTimeout = 5 * time.Minute
+	}
+	if c.Progress == nil {
+		c.Progress = io.Discard
+	}
+}
+
+// Run measures everything and returns the report. Measurement errors are in
+// Report.Errors; failed soak invariants in Report.Violations.
+func Run(ctx context.Context, cfg Config) *Report {
+	cfg.defaults()
+	rep := &Report{Command: cfg.Command, Machine: ThisMachine(), Started: time.Now()}
+	defer func() { rep.Elapsed = time.Since(rep.Started) }()
+	step := func(name string) func() {
+		fmt.Fprintf(cfg.Progress, "== %s ...\n", name)
+		t := time.Now()
+		return func() { fmt.Fprintf(cfg.Progress, "   %s took %s\n", name, time.Since(t).Round(time.Millisecond)) }
+	}
+	fail := func(name string, err error) { rep.Errors = append(rep.Errors, fmt.Sprintf("%s: %v", name, err)) }
+	n := func(full, quick int) int {
+		if cfg.Quick {
+			return quick
+		}
+		return full
+	}
+
+	done := step("build")
+	dir, err := os.MkdirTemp("", "bench-bin-")
+	if err != nil {
+		fail("build", err)
+		return rep
+	}
+	defer os.RemoveAll(dir)
+	bins, err := Build(ctx, dir)
+	done()
+	if err != nil {
+		fail("build", err)
+		return rep
+	}
+
+	done = step("efficiency")
+	if r, err := Efficiency(ctx, EfficiencyConfig{Images: n(200, 40), Seed: cfg.Seed}); err != nil {
+		fail("efficiency", err)
+	} else {
+		rep.Sections = append(rep.Sections, Section{"API efficiency: ModifyImageSharePermission calls against ceil(max(adds, removes)/10)", r.Rows()})
+	}
+	done()
+
+	done = step("latency")
+	if r, err := Latency(ctx, LatencyConfig{Runs: n(5, 3)}); err != nil {
+		fail("latency", err)
+	} else {
+		rep.Sections = append(rep.Sections, Section{"Latency: one new image, 50 accounts, 20 ms per emulated call", r.Rows()})
+	}
+	done()
+
+	done = step("cold start")
+	var helloPeak int64
+	if r, err := ColdStart(ctx, ColdStartConfig{Binaries: bins, Runs: n(5, 3)}); err != nil {
+		fail("cold start", err)
+	} else {
+		helloPeak = r.Hello.Peak
+		rep.Sections = append(rep.Sections, Section{"Cold start and size: the function against a hello-world fc.Start binary", r.Rows()})
+	}
+	done()
+
+	done = step("memory")
+	if r, err := Memory(ctx, MemoryConfig{Binary: bins.Function, Messages: 100, HelloPeak: helloPeak, Seed: cfg.Seed}); err != nil {
+		fail("memory", err)
+	} else {
+		rep.Sections = append(rep.Sections, Section{"Memory", r.Rows()})
+	}
+	done()
+
+	var bulkRows []Row
+	for _, over := range []bool{false, true} {
+		done = step(fmt.Sprintf("bulk (oversubscribed: %v)", over))
+		r, err := Bulk(ctx, BulkConfig{Binary: bins.Function, Images: cfg.BulkImages, Rate: cfg.BulkRate,
+			Workers: cfg.BulkWorkers, Oversubscribe: over, Seed: cfg.Seed})
+		done()
+		if err != nil {
+			fail("bulk", err)
+			continue
+		}
+		bulkRows = append(bulkRows, r.Rows()...)
+	}
+	rep.Sections = append(rep.Sections, Section{"Bulk: a timer sweep fanned out through the work queue, under a rate limit", bulkRows})
+
+	done = step(fmt.Sprintf("soak (%d events)", cfg.SoakEvents))
+	r, err := Soak(ctx, SoakConfig{Binary: bins.Function, Events: cfg.SoakEvents, Images: n(120, 40), Seed: cfg.Seed, Timeout: cfg.SoakTimeout})
+	done()
+	if err != nil {
+		fail("soak", err)
+		return rep
+	}
+	rep.Sections = append(rep.Sections, Section{"Fault soak: the compiled function under Throttling, 5xx, timeouts, resets, not-ready images, unknown accounts, MNS failures, duplicates", r.Rows()})
+	rep.Violations = r.Violations()
+	return rep
+}

@@ -1,0 +1,364 @@
+package bench
+
+import (
+	"cmp"
+	"fmt"
+	"maps"
+	"slices"
+	"sort"
+	"strings"
+
+	ecsemu "github.com/imageshare/ecs-image-share/internal/emulator/ecs"
+	"github.com/imageshare/ecs-image-share/internal/emulator/world"
+	"github.com/imageshare/ecs-image-share/outcome"
+	"github.com/imageshare/ecs-image-share/policy"
+)
+
+// Definitions the tally checks (README "Results" repeats them):
+//
+//   - An outcome is final unless its status is deferred. A deferred outcome
+//     for attempt n promises an outcome for the same image at attempt n+1;
+//     the final outcome of an event and image is the first non-deferred one
+//     of that chain.
+//   - A chain is the event's outcomes for one image. Outcomes are tied to
+//     the soak's events by correlationId (every request the soak sends has a
+//     unique one, and deferred requests keep it), by the ActionTrail event id
+//     for attempt 1 of an ActionTrail event, by image for later attempts of
+//     an ActionTrail event (which carries no correlationId, so the soak sends
+//     at most one ActionTrail event per image that is not ready), and by MNS
+//     MessageId for a body that is not a request.
+//   - Every delivered event has exactly one final outcomeId per image it
+//     names (one outcome with no image for a body that is not a request, none
+//     for an event the function ignores). Copies of one outcomeId are
+//     re-deliveries and must say the same thing: the same deferral, and no
+//     definite claim that contradicts another copy's. A definite claim is an
+//     account listed as added, removed or unchanged, a failure that is not
+//     retryable, or an image-level error that is not retryable; a retryable
+//     failure claims nothing, so a later copy may resolve it.
+//   - Truth: at the end every image's share list holds what the events
+//     wanted (the policy's accounts for a reconcile, the authorized accounts
+//     of a share) and lacks what they wanted gone (an unshare's), or a final
+//     outcome of such an event names the account in a failure or has an
+//     image-level error; no final outcome claims an account in a state the
+//     share list contradicts; and nothing is shared that the image did not
+//     start with and no event wanted.
+//   - Safety: no ModifyImageSharePermission call the emulator applied ever
+//     carried, in AddAccount.N, an account off the policy's allow-list.
+//   - No function process printed "panic" or ended by itself.
+
+// Violation categories, as the report counts them.
+const (
+	vNoFinal        = "an event has no final outcome"
+	vManyFinals     = "an event has more than one final outcome (distinct outcomeIds)"
+	vConflict       = "copies of one outcomeId say different things"
+	vUnassigned     = "an outcome belongs to no event the soak sent"
+	vIgnoredOutcome = "an ignored event got an outcome"
+	vLie            = "an outcome claims a share state the share list contradicts"
+	vUnexplained    = "a wanted change is missing and no outcome says why"
+	vUnasked        = "an account is shared that no event asked for"
+	vOffPolicy      = "an account off the policy's allow-list was sent to ECS"
+	vPanic          = "the function panicked or crashed"
+)
+
+// soakRecord is what a soak sent and what it found at the end.
+type soakRecord struct {
+	Policy *policy.Policy
+	Images []world.Image // as the world started
+	Final  map[string][]string
+	Events []soakEvent
+	// Attempted and Delivered are event keys with at least one invocation
+	// made, and with one that succeeded; DeadLettered ones gave up.
+	Attempted, Delivered, DeadLettered map[string]bool
+	// MessageKeys maps MNS MessageIds (queue and topic) to event keys.
+	MessageKeys map[string]string
+	Outcomes    []outcome.Outcome // every copy, in queue order
+	Modify      []ecsemu.ModifyRecord
+	Panics      []string
+}
+
+// Tally is the soak's verdict.
+type Tally struct {
+	Copies, Distinct, Finals, Deferred, Duplicates int
+	ByStatus                                       map[outcome.Status]int
+	// Violations maps a category to examples (at most a few kept per
+	// category) and Counts to the number found.
+	Violations map[string][]string
+	Counts     map[string]int
+}
+
+func (t *Tally) violate(category, format string, args ...any) {
+	t.Counts[category]++
+	if len(t.Violations[category]) < 5 {
+		t.Violations[category] = append(t.Violations[category], fmt.Sprintf(format, args...))
+	}
+}
+
+// Failed lists each violated category with its count and examples.
+func (t *Tally) Failed() []string {
+	var out []string
+	for _, c := range slices.Sorted(maps.Keys(t.Counts)) {
+		out = append(out, fmt.Sprintf("%s: %d (e.g. %s)", c, t.Counts[c], strings.Join(t.Violations[c], "; ")))
+	}
+	return out
+}
+
+type chainKey struct{ event, image string }
+
+// tally checks a soak's record against the invariants above.
+func tally(rec *soakRecord) *Tally {
+	t := &Tally{ByStatus: map[outcome.Status]int{}, Violations: map[string][]string{}, Counts: map[string]int{}}
+	events := map[string]*soakEvent{}
+	creating := map[string]string{} // image → its one ActionTrail event
+	notReady := map[string]bool{}
+	for _, im := range rec.Images {
+		notReady[im.ID] = notReadyAtStart(im)
+	}
+	for i := range rec.Events {
+		ev := &rec.Events[i]
+		events[ev.Key] = ev
+		if ev.Kind == "actiontrail" && !ev.Ignored && notReady[ev.Images[0]] {
+			creating[ev.Images[0]] = ev.Key
+		}
+	}
+
+	// Tie every copy to an event and image.
+	chains := map[chainKey]map[string][]outcome.Outcome{} // → outcomeId → copies
+	for _, o := range rec.Outcomes {
+		t.Copies++
+		key := eventOf(o, rec.MessageKeys, creating)
+		if events[key] == nil {
+			t.violate(vUnassigned, "outcome %s (%s, image %q, trigger %s %s)", o.OutcomeID, o.Status, o.ImageID, o.Trigger.Type, o.Trigger.EventID)
+			continue
+		}
+		k := chainKey{key, o.ImageID}
+		if chains[k] == nil {
+			chains[k] = map[string][]outcome.Outcome{}
+		}
+		chains[k][o.OutcomeID] = append(chains[k][o.OutcomeID], o)
+	}
+
+	// Per event and image: one final outcomeId, agreeing copies.
+	finals := map[chainKey][]outcome.Outcome{} // every copy of the final outcomeIds
+	for k, ids := range chains {
+		ev := events[k.event]
+		if ev.Ignored {
+			t.violate(vIgnoredOutcome, "event %s", k.event)
+		}
+		if !slices.Contains(expectedImages(ev), k.image) {
+			t.violate(vUnassigned, "event %s got an outcome for image %q it does not name", k.event, k.image)
+		}
+		var finalIDs []string
+		for id, copies := range ids {
+			t.Distinct++
+			t.Duplicates += len(copies) - 1
+			t.ByStatus[copies[0].Status]++
+			if why := disagreement(copies); why != "" {
+				t.violate(vConflict, "event %s image %s outcome %s: %s", k.event, k.image, id, why)
+			}
+			if copies[0].Status == outcome.Deferred {
+				t.Deferred++
+				continue
+			}
+			t.Finals++
+			finalIDs = append(finalIDs, id)
+			finals[k] = append(finals[k], copies...)
+		}
+		if len(finalIDs) > 1 {
+			t.violate(vManyFinals, "event %s image %s: %s", k.event, k.image, describeFinals(ids, finalIDs))
+		}
+	}
+	for _, ev := range rec.Events {
+		if ev.Ignored || !rec.Delivered[ev.Key] || rec.DeadLettered[ev.Key] {
+			continue
+		}
+		for _, im := range expectedImages(&ev) {
+			if len(finals[chainKey{ev.Key, im}]) == 0 {
+				t.violate(vNoFinal, "event %s (%s %s) image %q: %d outcomes, none final", ev.Key, ev.Kind, ev.Action, im, len(chains[chainKey{ev.Key, im}]))
+			}
+		}
+	}
+
+	checkTruth(t, rec, finals)
+	for _, m := range rec.Modify {
+		for _, a := range m.Add {
+			if !rec.Policy.Allowed(a) {
+				t.violate(vOffPolicy, "image %s request %s added %s", m.ImageID, m.RequestID, a)
+			}
+		}
+	}
+	for _, p := range rec.Panics {
+		t.violate(vPanic, "%s", p)
+	}
+	return t
+}
+
+// eventOf finds the soak event an outcome belongs to, or "".
+func eventOf(o outcome.Outcome, messageKeys, creating map[string]string) string {
+	switch {
+	case o.CorrelationID != "":
+		return o.CorrelationID
+	case o.Trigger.Type == outcome.TriggerActionTrail:
+		return o.Trigger.EventID
+	case o.Attempt >= 2:
+		return creating[o.ImageID]
+	}
+	id := o.Trigger.EventID
+	if o.Trigger.Type == outcome.TriggerMNSQueue { // EventBridge's id is MessageId-DequeueCount
+		if i := strings.LastIndexByte(id, '-'); i > 0 {
+			id = id[:i]
+		}
+	}
+	return messageKeys[id]
+}
+
+// expectedImages are the images an event gets outcomes for ("" for a body
+// that is not a request).
+func expectedImages(ev *soakEvent) []string {
+	if ev.Invalid {
+		return []string{""}
+	}
+	return ev.Images
+}
+
+// disagreement says how copies of one outcomeId contradict each other, or "".
+func disagreement(copies []outcome.Outcome) string {
+	first := claims(copies[0])
+	for _, c := range copies[1:] {
+		if (c.Status == outcome.Deferred) != (copies[0].Status == outcome.Deferred) {
+			return fmt.Sprintf("one copy %s, another %s", copies[0].Status, c.Status)
+		}
+		other := claims(c)
+		for k, v := range first {
+			if w, ok := other[k]; ok && w != v {
+				return fmt.Sprintf("%s: %s in one copy, %s in another", k, v, w)
+			}
+		}
+	}
+	return ""
+}
+
+// claims are an outcome's definite statements: account → "ok" or a failure
+// code, and "image" → an error code; retryable failures say nothing.
+func claims(o outcome.Outcome) map[string]string {
+	c := map[string]string{}
+	for _, a := range slices.Concat(o.Added, o.Removed, o.Unchanged) {
+		c[a] = "ok"
+	}
+	for _, f := range o.Failures {
+		if !f.Retryable {
+			c[f.Account] = string(f.Code)
+		}
+	}
+	if o.Error != nil && !o.Error.Retryable {
+		c["image"] = string(o.Error.Code)
+	}
+	return c
+}
+
+func describeFinals(ids map[string][]outcome.Outcome, finalIDs []string) string {
+	sort.Strings(finalIDs)
+	var parts []string
+	if len(finalIDs) > 4 {
+		parts = append(parts, fmt.Sprintf("%d of them:", len(finalIDs)))
+		finalIDs = finalIDs[:4]
+	}
+	for _, id := range finalIDs {
+		o := ids[id][0]
+		parts = append(parts, fmt.Sprintf("%s attempt %d %s", id[:min(8, len(id))], o.Attempt, o.Status))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// checkTruth compares every image's final share list with what the events
+// wanted and what their final outcomes say.
+func checkTruth(t *Tally, rec *soakRecord, finals map[chainKey][]outcome.Outcome) {
+	for _, im := range rec.Images {
+		actual := setOf(rec.Final[im.ID])
+		initial := setOf(im.SharedWith)
+		desired := rec.Policy.Desired(policy.Image{ID: im.ID, Region: cmp.Or(im.Region, region), OwnerID: cmp.Or(im.Owner, owner), Tags: im.Tags}).Accounts
+		asked := map[string]bool{}                                          // wanted shared by an attempted event
+		wantOn, wantOff := map[string][]chainKey{}, map[string][]chainKey{} // by delivered events
+		for _, ev := range rec.Events {
+			if ev.Invalid || ev.Ignored || !slices.Contains(ev.Images, im.ID) || !rec.Attempted[ev.Key] {
+				continue
+			}
+			k := chainKey{ev.Key, im.ID}
+			var on, off []string
+			switch ev.Action {
+			case "reconcile":
+				on = desired
+			case "share":
+				on, _, _ = rec.Policy.Authorize(ev.Accounts)
+			case "unshare":
+				off, _, _ = rec.Policy.Authorize(ev.Accounts)
+			}
+			for _, a := range on {
+				asked[a] = true
+				if rec.Delivered[ev.Key] {
+					wantOn[a] = append(wantOn[a], k)
+				}
+			}
+			for _, a := range off {
+				if rec.Delivered[ev.Key] {
+					wantOff[a] = append(wantOff[a], k)
+				}
+			}
+			for _, o := range finals[k] {
+				checkClaims(t, im.ID, o, actual)
+			}
+		}
+		explained := func(a string, ks []chainKey) bool {
+			for _, k := range ks {
+				for _, o := range finals[k] {
+					if o.Error != nil || slices.ContainsFunc(o.Failures, func(f *outcome.Error) bool { return f.Account == a }) {
+						return true
+					}
+				}
+			}
+			return false
+		}
+		for _, a := range slices.Sorted(maps.Keys(wantOn)) {
+			if !actual[a] && !explained(a, wantOn[a]) {
+				t.violate(vUnexplained, "image %s: %s wanted, not shared, by %d events", im.ID, a, len(wantOn[a]))
+			}
+		}
+		for _, a := range slices.Sorted(maps.Keys(wantOff)) {
+			if actual[a] && !explained(a, wantOff[a]) {
+				t.violate(vUnexplained, "image %s: %s wanted gone, still shared", im.ID, a)
+			}
+		}
+		for a := range actual {
+			if !initial[a] && !asked[a] {
+				t.violate(vUnasked, "image %s: %s", im.ID, a)
+			}
+		}
+	}
+}
+
+// checkClaims flags a final outcome whose lists contradict the share list.
+// Nothing in the soak removes an account a reconcile or share adds, nor
+// adds one an unshare removes, so the end state must agree with every claim.
+func checkClaims(t *Tally, imageID string, o outcome.Outcome, actual map[string]bool) {
+	switch o.Action {
+	case outcome.ActionUnshare:
+		for _, a := range slices.Concat(o.Removed, o.Unchanged) {
+			if actual[a] {
+				t.violate(vLie, "image %s: outcome %s says %s is not shared; it is", imageID, o.OutcomeID, a)
+			}
+		}
+	default:
+		for _, a := range slices.Concat(o.Added, o.Unchanged) {
+			if !actual[a] {
+				t.violate(vLie, "image %s: outcome %s says %s is shared; it is not", imageID, o.OutcomeID, a)
+			}
+		}
+	}
+}
+
+func setOf(ids []string) map[string]bool {
+	s := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		s[id] = true
+	}
+	return s
+}
