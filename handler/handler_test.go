@@ -227,6 +227,15 @@ func TestCreatingImageIsDeferredThenShared(t *testing.T) {
 	if !slices.Equal(f.shared("m-creating-2"), prodAccounts()) {
 		t.Fatalf("shared %v", f.shared("m-creating-2"))
 	}
+	// The deferral queued twice (its first invocation ran twice) arrives in
+	// another message: the outcome id follows the origin, not the message.
+	if next["origin"] == "" || next["origin"] == nil {
+		t.Fatalf("deferred request carries no origin: %s", work[0].Body)
+	}
+	dup := f.mustHandle(mnsEvent("msg-3", work[0].Body))
+	if len(dup) != 1 || dup[0].OutcomeID != outs[0].OutcomeID {
+		t.Fatalf("the same deferral in another message got outcome %+v, want id %s", dup, outs[0].OutcomeID)
+	}
 }
 
 func TestNotReadyAfterLastAttemptIsFinal(t *testing.T) {

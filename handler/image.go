@@ -16,9 +16,16 @@ import (
 
 // image runs one request for one image and publishes its outcome.
 func (s *session) image(ctx context.Context, it trigger.Item, req request.Request, imageID string, log *slog.Logger) {
+	if req.Origin != "" {
+		// A deferred or fanned-out request: outcome ids follow the event
+		// that started the chain, not the work-queue message carrying it.
+		it.SourceID = req.Origin
+	}
 	o := s.run(ctx, it, req, imageID, s.h.cfg.WaitReady, log)
-	if o.Error != nil && o.Error.Code == outcome.ImageNotReady {
-		s.deferImage(ctx, req, imageID, o)
+	if o.Error != nil && o.Error.Code == outcome.ImageNotReady && !s.deferImage(ctx, it, req, imageID, o) {
+		// Not queued: the invocation fails and the event comes back, so an
+		// outcome now would contradict the one its redelivery publishes.
+		return
 	}
 	s.publish(ctx, o)
 }
@@ -66,8 +73,9 @@ func (s *session) run(ctx context.Context, it trigger.Item, req request.Request,
 }
 
 // deferImage queues the request again for an image that is not Available
-// yet, or makes ImageNotReady final after the last attempt.
-func (s *session) deferImage(ctx context.Context, req request.Request, imageID string, o *outcome.Outcome) {
+// yet, or makes ImageNotReady final after the last attempt. It reports false
+// when the deferral could not be queued (and the invocation must fail).
+func (s *session) deferImage(ctx context.Context, it trigger.Item, req request.Request, imageID string, o *outcome.Outcome) bool {
 	attempt := max(req.Attempt, 1)
 	cfg := s.h.cfg
 	if attempt >= cfg.DeferAttempts || !s.pub.CanDefer() {
@@ -77,10 +85,10 @@ func (s *session) deferImage(ctx context.Context, req request.Request, imageID s
 		}
 		o.Error.Message += " (" + why + ")"
 		o.Error.Retryable = false
-		return
+		return true
 	}
 	next := req
-	next.ImageIDs, next.Attempt = []string{imageID}, attempt+1
+	next.ImageIDs, next.Attempt, next.Origin = []string{imageID}, attempt+1, it.SourceID
 	body, err := request.Marshal(next)
 	if err == nil {
 		err = s.pub.Defer(ctx, body, cfg.deferDelay(attempt))
@@ -90,10 +98,11 @@ func (s *session) deferImage(ctx context.Context, req request.Request, imageID s
 		// delivers the event again.
 		s.log.Error("deferral not queued", "imageId", imageID, "err", err)
 		s.fail(fmt.Errorf("defer %s: %w", imageID, err))
-		return
+		return false
 	}
 	o.Status = outcome.Deferred
 	s.count(func(sum *Summary) { sum.Deferred++ })
+	return true
 }
 
 // decider turns the policy (for a reconcile) or the request (for share and

@@ -56,7 +56,7 @@ func (s *session) sweep(ctx context.Context, it trigger.Item) {
 		var bodies [][]byte
 		for start := 0; start < len(targets); {
 			region := targets[start].region
-			req := request.Request{Action: request.Reconcile, RegionID: region, DryRun: summary.DryRun, CorrelationID: it.SourceID, Attempt: 1}
+			req := request.Request{Action: request.Reconcile, RegionID: region, DryRun: summary.DryRun, CorrelationID: it.SourceID, Attempt: 1, Origin: it.SourceID}
 			for start < len(targets) && targets[start].region == region && len(req.ImageIDs) < s.h.cfg.FanOutImages {
 				req.ImageIDs = append(req.ImageIDs, targets[start].image)
 				start++

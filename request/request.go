@@ -59,4 +59,11 @@ type Request struct {
 	// Attempt counts deliveries of a deferred request: 1 for the first.
 	// Parse sets 1 when the body has none; Marshal writes 1 for 0.
 	Attempt int `json:"attempt"`
+	// Origin is the source id of the event that started a chain of deferred
+	// attempts, set by the function when it re-queues a request (and on a
+	// sweep's fanned-out requests). Outcome ids derive from it rather than
+	// from the work-queue message, so a deferral queued twice (a redelivered
+	// event, a send retried after a reset) yields the same outcome ids, which
+	// consumers de-duplicate.
+	Origin string `json:"origin,omitempty"`
 }

@@ -95,6 +95,9 @@ func (r Request) check(p *problems) {
 	if len(r.CorrelationID) > MaxCorrelationIDBytes || !printable(r.CorrelationID) {
 		p.add("correlationId must be at most %d bytes of printable UTF-8", MaxCorrelationIDBytes)
 	}
+	if len(r.Origin) > MaxCorrelationIDBytes || !printable(r.Origin) {
+		p.add("origin must be at most %d bytes of printable UTF-8", MaxCorrelationIDBytes)
+	}
 	if r.Attempt < 0 || r.Attempt > MaxAttempt {
 		p.add("attempt %d is out of range (1 to %d)", r.Attempt, MaxAttempt)
 	}
