@@ -1,8 +1,17 @@
 package mns_test
 
 import (
+	"net/http/httptest"
 	"testing"
 	"time"
+
+	ali_mns "github.com/aliyun/aliyun-mns-go-sdk"
+
+	"github.com/imageshare/ecs-image-share/internal/clock"
+	"github.com/imageshare/ecs-image-share/internal/emulator/fault"
+	"github.com/imageshare/ecs-image-share/internal/emulator/mns"
+	"github.com/imageshare/ecs-image-share/internal/emulator/world"
+	"github.com/imageshare/ecs-image-share/internal/mnsclient"
 )
 
 func TestInspection(t *testing.T) {
@@ -49,5 +58,20 @@ func TestInspection(t *testing.T) {
 	}
 	if e.svc.Messages("nope") != nil || e.svc.Published("nope") != nil {
 		t.Fatal("inspection of unknown resources returned something")
+	}
+}
+
+func TestTopicOfAWorldBuiltInGoTakesTheDefaultSize(t *testing.T) {
+	w := &world.World{Owner: "1000000000000001", Credentials: world.Credentials{AccessKeyID: "AK", AccessKeySecret: "SK"},
+		Topics: []world.Topic{{Name: "t"}}}
+	s := mns.New(w, clock.NewManual(time.Unix(0, 0)), fault.New(w), make(chan struct{}))
+	srv := httptest.NewServer(s)
+	defer srv.Close()
+	mc, err := mnsclient.New(mnsclient.Config{Endpoint: srv.URL, AccountID: w.Owner, Region: "cn-hangzhou", AccessKeyID: "AK", AccessKeySecret: "SK"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ali_mns.NewMNSTopic("t", mc).PublishMessage(ali_mns.MessagePublishRequest{MessageBody: "hello"}); err != nil {
+		t.Fatalf("publish to a topic without a configured size: %v", err)
 	}
 }

@@ -84,9 +84,13 @@ func New(w *world.World, clk clock.Clock, inj *fault.Injector, stop <-chan struc
 		s.queues[q.Name] = newQueue(q.Name, configFromWorld(q), now)
 	}
 	for _, t := range w.Topics {
+		maxSize := t.MaximumMessageSize
+		if maxSize <= 0 { // a world built in Go, not parsed: the service's default
+			maxSize = defaultQueueConfig().maxSize
+		}
 		s.topics[t.Name] = &topic{
 			name:        t.Name,
-			maxSize:     t.MaximumMessageSize,
+			maxSize:     maxSize,
 			subscribers: append([]string(nil), t.Subscribers...),
 			created:     now,
 			modified:    now,
