@@ -74,26 +74,47 @@ func (s *MNSSource) Receive() (*Batch, error) {
 		return nil, err
 	}
 	b := &Batch{Count: len(resp.Messages)}
-	events := make([]event, 0, len(resp.Messages))
+	msgs := make([]Message, 0, len(resp.Messages))
 	for _, m := range resp.Messages {
 		b.handles = append(b.handles, m.ReceiptHandle)
-		events = append(events, event{
-			ID:              fmt.Sprintf("%s-%d", m.MessageId, m.DequeueCount),
-			Source:          "MNS-" + s.QueueName,
-			SpecVersion:     "1.0",
-			Type:            "mns:Queue:SendMessage",
-			DataContentType: "application/json; charset=utf-8",
-			Subject:         fmt.Sprintf("acs:mns:%s:%s:queues/%s", s.Region, s.AccountID, s.QueueName),
-			Time:            time.UnixMilli(m.EnqueueTime).UTC().Format(time.RFC3339),
-			AccountID:       s.AccountID,
-			RegionID:        s.Region,
-			EventBusName:    "MNS-" + s.QueueName,
-			Data:            eventData{RequestID: resp.RequestId, MessageID: m.MessageId, MessageBody: m.MessageBody},
+		msgs = append(msgs, Message{
+			ID: m.MessageId, Body: m.MessageBody, RequestID: resp.RequestId,
+			DequeueCount: m.DequeueCount, EnqueueTime: time.UnixMilli(m.EnqueueTime),
 		})
 	}
 	var err error
-	b.Payload, err = json.Marshal(events)
+	b.Payload, err = Encode(s.QueueName, s.AccountID, s.Region, msgs)
 	return b, err
+}
+
+// Message is one MNS message as the source hands it to the function.
+type Message struct {
+	ID, Body, RequestID string
+	DequeueCount        int64
+	EnqueueTime         time.Time
+}
+
+// Encode renders messages of a queue as the payload EventBridge delivers:
+// a JSON array of CloudEvents. Each delivery gets an event id of its own (the
+// message id and its dequeue count); the message id stays the same.
+func Encode(queue, accountID, region string, msgs []Message) ([]byte, error) {
+	events := make([]event, 0, len(msgs))
+	for _, m := range msgs {
+		events = append(events, event{
+			ID:              fmt.Sprintf("%s-%d", m.ID, max(m.DequeueCount, 1)),
+			Source:          "MNS-" + queue,
+			SpecVersion:     "1.0",
+			Type:            "mns:Queue:SendMessage",
+			DataContentType: "application/json; charset=utf-8",
+			Subject:         fmt.Sprintf("acs:mns:%s:%s:queues/%s", region, accountID, queue),
+			Time:            m.EnqueueTime.UTC().Format(time.RFC3339),
+			AccountID:       accountID,
+			RegionID:        region,
+			EventBusName:    "MNS-" + queue,
+			Data:            eventData{RequestID: m.RequestID, MessageID: m.ID, MessageBody: m.Body},
+		})
+	}
+	return json.Marshal(events)
 }
 
 // Ack deletes a delivered batch's messages: the function succeeded.
