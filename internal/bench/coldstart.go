@@ -114,7 +114,7 @@ func startOnce(ctx context.Context, binary string, env []string, payload []byte)
 		err = r.Error
 	}
 	if err != nil {
-		return StartTimes{}, fmt.Errorf("first invocation: %w\n%s", err, in.stderr.String())
+		return StartTimes{}, fmt.Errorf("first invocation: %w\n%s", err, in.proc.Stderr())
 	}
 	return StartTimes{Answered: answered, Ready: answered - r.Duration, Peak: in.stop()}, nil
 }

@@ -1,12 +1,10 @@
 package bench
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"net"
 	"net/http"
-	"os/exec"
 	"strings"
 	"sync"
 	"time"
@@ -19,18 +17,12 @@ import (
 // harness decides which instance serves an invocation (one runtime shared by
 // several processes would hand invocations to whichever polls first, and the
 // Go SDK polls again while it is still busy).
-//
-// fcrt.StartProcess is not used because it keeps the *exec.Cmd to itself,
-// and the peak memory of the process is read from its rusage after Wait.
 type instance struct {
-	rt  *fcrt.Runtime
-	srv *http.Server
-	cmd *exec.Cmd
+	rt   *fcrt.Runtime
+	srv  *http.Server
+	proc *fcrt.Process
 
 	started time.Time
-	stdout  lockedBuffer
-	stderr  lockedBuffer
-	done    chan struct{}
 	once    sync.Once
 	peak    int64
 	// crashed is set by stop when the process had already ended by itself.
@@ -44,22 +36,15 @@ func startInstance(binary string, env []string) (*instance, error) {
 	if err != nil {
 		return nil, err
 	}
-	in := &instance{rt: fcrt.New(), done: make(chan struct{})}
+	in := &instance{rt: fcrt.New()}
 	in.srv = &http.Server{Handler: in.rt, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = in.srv.Serve(ln) }()
 
-	in.cmd = exec.Command(binary)
-	in.cmd.Env = append(append([]string{}, env...), "FC_RUNTIME_API="+ln.Addr().String())
-	in.cmd.Stdout, in.cmd.Stderr = &in.stdout, &in.stderr
 	in.started = time.Now()
-	if err := in.cmd.Start(); err != nil {
+	if in.proc, err = fcrt.StartProcess(context.Background(), binary, ln.Addr().String(), env); err != nil {
 		_ = in.srv.Close()
 		return nil, err
 	}
-	go func() {
-		_ = in.cmd.Wait() // killed is the normal end
-		close(in.done)
-	}()
 	return in, nil
 }
 
@@ -80,7 +65,7 @@ func (in *instance) invoke(ctx context.Context, payload []byte, timeout time.Dur
 // exited reports whether the process has ended.
 func (in *instance) exited() bool {
 	select {
-	case <-in.done:
+	case <-in.proc.Done():
 		return true
 	default:
 		return false
@@ -96,12 +81,11 @@ func (in *instance) exited() bool {
 func (in *instance) stop() int64 {
 	in.once.Do(func() {
 		in.crashed = in.exited()
-		hwm := vmHWM(in.cmd.Process.Pid)
-		_ = in.cmd.Process.Kill()
-		<-in.done
+		hwm := vmHWM(in.proc.Pid())
+		in.proc.Stop()
 		in.peak = hwm
 		if in.peak == 0 {
-			in.peak = peakRSS(in.cmd.ProcessState)
+			in.peak = peakRSS(in.proc.ProcessState())
 		}
 		in.rt.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -116,29 +100,10 @@ func (in *instance) stop() int64 {
 // panics returns the lines of the process's stderr that mention a panic.
 func (in *instance) panics() []string {
 	var out []string
-	for _, line := range strings.Split(in.stderr.String(), "\n") {
+	for _, line := range strings.Split(in.proc.Stderr(), "\n") {
 		if strings.Contains(strings.ToLower(line), "panic") {
 			out = append(out, line)
 		}
 	}
 	return out
-}
-
-// lockedBuffer is a bytes.Buffer the process's output copier writes while
-// the harness reads it.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }

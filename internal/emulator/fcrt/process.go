@@ -3,6 +3,7 @@ package fcrt
 import (
 	"bytes"
 	"context"
+	"os"
 	"os/exec"
 	"strings"
 	"sync"
@@ -45,6 +46,20 @@ func StartProcess(ctx context.Context, binary string, runtimeAddr string, env []
 func (p *Process) Stop() {
 	p.stop.Do(func() { _ = p.cmd.Process.Kill() })
 	<-p.done
+}
+
+// Pid is the process id, for readings the platform keeps per process (a
+// benchmark's peak memory from /proc/<pid>/status, say).
+func (p *Process) Pid() int { return p.cmd.Process.Pid }
+
+// ProcessState is how the process ended; nil until Done is closed.
+func (p *Process) ProcessState() *os.ProcessState {
+	select {
+	case <-p.done:
+		return p.cmd.ProcessState
+	default:
+		return nil
+	}
 }
 
 // Done is closed when the process has exited, for whatever reason.

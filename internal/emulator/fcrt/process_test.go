@@ -30,8 +30,14 @@ func TestStopKillsFunctionWithoutAPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if p.Pid() <= 0 || p.ProcessState() != nil {
+		t.Errorf("running process: pid %d, state %v", p.Pid(), p.ProcessState())
+	}
 	p.Stop()
 	p.Stop() // idempotent
+	if p.ProcessState() == nil {
+		t.Error("no ProcessState after Stop")
+	}
 	select {
 	case <-p.Done():
 	default:
