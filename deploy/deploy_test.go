@@ -641,7 +641,7 @@ func TestFunction(t *testing.T) {
 	case m[1] != d.vars["accountId"]:
 		t.Errorf("role is in account %s, the function in %s", m[1], d.vars["accountId"])
 	case m[2] != d.vars["roleName"]:
-		t.Errorf("role name %s is not vars.roleName %s (the README's Deployment section creates vars.roleName)", m[2], d.vars["roleName"])
+		t.Errorf("role name %s is not vars.roleName %s (docs/deployment.md creates vars.roleName)", m[2], d.vars["roleName"])
 	}
 }
 
@@ -1029,7 +1029,7 @@ func readPolicy(t *testing.T, file string, vars map[string]string) ramPolicy {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The RAM policy is a template over s.yaml's vars (README "Deployment" renders it).
+	// The RAM policy is a template over s.yaml's vars (docs/deployment.md renders it).
 	var unknown []string
 	text := regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`).ReplaceAllStringFunc(string(data), func(m string) string {
 		if v, ok := vars[m[2:len(m)-1]]; ok {

@@ -4,5 +4,5 @@
 // (eventbridge-trigger.schema.json), the function role's RAM policy
 // (ram-policy.json, a template over s.yaml's vars) and trust policy
 // (trust-policy.json), and deploy_test.go, which validates ../s.yaml against
-// all of them and against what the function reads. See README.md.
+// all of them and against what the function reads. See docs/deployment.md.
 package deploy

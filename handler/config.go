@@ -10,7 +10,7 @@ import (
 )
 
 // Config is the function's configuration, read once from its environment
-// variables (see README "Configuration").
+// variables (see docs/configuration.md).
 type Config struct {
 	PolicyFile   string // POLICY_FILE, default policy.yaml beside the binary
 	OutcomeQueue string // OUTCOME_QUEUE

@@ -14,7 +14,7 @@ import (
 	"github.com/imageshare/ecs-image-share/policy"
 )
 
-// Definitions the tally checks (README "Results" repeats them):
+// Definitions the tally checks (docs/results.md repeats them):
 //
 //   - An outcome is final unless its status is deferred. A deferred outcome
 //     for attempt n promises an outcome for the same image at attempt n+1;
