@@ -58,9 +58,10 @@ var requiredEnv = []string{
 
 // optionalEnv are read by the function but deliberately left to their
 // defaults: the MNS endpoint derived from the account and region, the
-// region's public ECS endpoint, and TOPIC_STREAM (no MNS topic trigger is
-// deployed).
-var optionalEnv = []string{"MNS_ENDPOINT", "ECS_ENDPOINT", "TOPIC_STREAM"}
+// region's public ECS endpoint, TOPIC_STREAM (no MNS topic trigger is
+// deployed), and the per-API rate overrides and budget scope
+// (ECS_CALLS_PER_SECOND, set, already budgets each API).
+var optionalEnv = []string{"MNS_ENDPOINT", "ECS_ENDPOINT", "TOPIC_STREAM", "ECS_API_CALLS_PER_SECOND", "ECS_RATE_SCOPE"}
 
 // ActionTrail event names: the five that create or re-tag an image, and the
 // older tagging APIs the trigger package also handles (docs/triggers.md).

@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -522,9 +523,19 @@ func TestListImages(t *testing.T) {
 }
 
 // countingLimiter records every Wait, standing in for a shared rate.Limiter.
-type countingLimiter struct{ waits int }
+type countingLimiter struct {
+	waits int
+	byAPI map[string]int
+}
 
-func (l *countingLimiter) Wait(context.Context) error { l.waits++; return nil }
+func (l *countingLimiter) Wait(_ context.Context, api string) error {
+	l.waits++
+	if l.byAPI == nil {
+		l.byAPI = map[string]int{}
+	}
+	l.byAPI[api]++
+	return nil
+}
 
 func TestLimiterPacesEveryCall(t *testing.T) {
 	lim := &countingLimiter{}
@@ -540,5 +551,8 @@ func TestLimiterPacesEveryCall(t *testing.T) {
 	}
 	if lim.waits != total || total == 0 {
 		t.Fatalf("limiter waited %d times for %d calls (retries included)", lim.waits, total)
+	}
+	if !maps.Equal(lim.byAPI, res.APICalls) {
+		t.Fatalf("limiter waited per API %v, calls made %v", lim.byAPI, res.APICalls)
 	}
 }

@@ -59,15 +59,16 @@ type Config struct {
 	// and see the verification catch it.
 	AfterApply func(imageID string)
 	// Limiter, when set, is waited on before every ECS call, retries
-	// included. Engines working side by side share one, so that together
-	// they stay under the account's API rate instead of each hitting
-	// Throttling and backing off.
+	// included, with the call's API name. Engines working side by side
+	// share one, so that together they stay under the account's API rates
+	// instead of each hitting Throttling and backing off. *Budget is one.
 	Limiter Limiter
 }
 
-// Limiter paces calls; *rate.Limiter from golang.org/x/time/rate is one.
+// Limiter paces calls. ECS limits each API separately, so Wait is told
+// which API is about to be called.
 type Limiter interface {
-	Wait(ctx context.Context) error
+	Wait(ctx context.Context, api string) error
 }
 
 // Engine shares images through one ECS client. An Engine is not safe for

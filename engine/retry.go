@@ -70,7 +70,7 @@ func (r *run) callInfo(api string, fn func() error, settle settleFunc) (*outcome
 			return oe, codeInfo{code: oe.Code, retryable: true}
 		}
 		if lim := r.e.limiter; lim != nil {
-			if err := lim.Wait(r.ctx); err != nil {
+			if err := lim.Wait(r.ctx, api); err != nil {
 				return &outcome.Error{Code: outcome.CloudUnavailable, Retryable: true,
 					Message: "no time left to call " + api + " within the rate limit: " + err.Error(), Err: err}, codeInfo{code: outcome.CloudUnavailable, retryable: true}
 			}

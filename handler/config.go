@@ -4,9 +4,15 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+
+	"github.com/imageshare/ecs-image-share/engine"
+	"github.com/imageshare/ecs-image-share/internal/suggest"
 )
 
 // Config is the function's configuration, read once from its environment
@@ -34,10 +40,17 @@ type Config struct {
 	DeferMaxDelay time.Duration
 
 	// SweepConcurrency bounds the images a sweep works on at once
-	// (SWEEP_CONCURRENCY, default 4); ECSRate is the ECS calls per second
-	// they share (ECS_CALLS_PER_SECOND, default 20).
+	// (SWEEP_CONCURRENCY, default 4). ECSRate is the calls per second each
+	// ECS API may take from this instance (ECS_CALLS_PER_SECOND, default
+	// 20), ECSAPIRates overrides it per API (ECS_API_CALLS_PER_SECOND, e.g.
+	// "ModifyImageSharePermission=50,DescribeImages=40"), and ECSRateShared
+	// makes ECSRate one budget for every API together, the first release's
+	// behaviour (ECS_RATE_SCOPE=instance; default api). ECS throttles each
+	// API on its own, so per-API budgets let a sweep use each API's limit.
 	SweepConcurrency int
 	ECSRate          float64
+	ECSAPIRates      map[string]float64
+	ECSRateShared    bool
 	// FanOutThreshold: a sweep of more images than this fans out to the work
 	// queue (FANOUT_THRESHOLD, default 50), FanOutImages per message
 	// (FANOUT_IMAGES_PER_MESSAGE, default 10).
@@ -117,10 +130,25 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		TopicStream:      boolean("TOPIC_STREAM"),
 	}
 	rate := str("ECS_CALLS_PER_SECOND", "20")
-	if r, err := strconv.ParseFloat(rate, 64); err != nil || r <= 0 {
+	if r, err := strconv.ParseFloat(rate, 64); err != nil || !(r > 0) || math.IsInf(r, 0) {
 		errs = append(errs, fmt.Errorf("ECS_CALLS_PER_SECOND=%q is not a positive number", rate))
 	} else {
 		c.ECSRate = r
+	}
+	apiRates, err := parseAPIRates(str("ECS_API_CALLS_PER_SECOND", ""))
+	if err != nil {
+		errs = append(errs, fmt.Errorf("ECS_API_CALLS_PER_SECOND: %w", err))
+	}
+	c.ECSAPIRates = apiRates
+	switch scope := str("ECS_RATE_SCOPE", "api"); scope {
+	case "api":
+	case "instance":
+		c.ECSRateShared = true
+		if len(apiRates) > 0 {
+			errs = append(errs, errors.New("ECS_API_CALLS_PER_SECOND is set, but ECS_RATE_SCOPE=instance has one budget for every API"))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("ECS_RATE_SCOPE=%q is not api or instance", scope))
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(str("LOG_LEVEL", "INFO"))); err != nil {
 		errs = append(errs, fmt.Errorf("LOG_LEVEL: %v", err))
@@ -135,4 +163,42 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		return c, fmt.Errorf("configuration: %w", err)
 	}
 	return c, nil
+}
+
+// parseAPIRates reads "API=rate" pairs separated by commas or spaces, each
+// API one the function calls, each rate a positive number.
+func parseAPIRates(v string) (map[string]float64, error) {
+	fields := strings.FieldsFunc(v, func(r rune) bool { return r == ',' || unicode.IsSpace(r) })
+	if len(fields) == 0 {
+		return nil, nil
+	}
+	apis := engine.APIs()
+	rates := map[string]float64{}
+	var errs []error
+	for _, f := range fields {
+		api, num, ok := strings.Cut(f, "=")
+		if !ok {
+			errs = append(errs, fmt.Errorf("%q is not API=rate", f))
+			continue
+		}
+		if !slices.Contains(apis, api) {
+			msg := fmt.Sprintf("%q is not an ECS API the function calls (%s)", api, strings.Join(apis, ", "))
+			if s := suggest.Closest(api, apis); s != "" {
+				msg += fmt.Sprintf("; did you mean %s?", s)
+			}
+			errs = append(errs, errors.New(msg))
+			continue
+		}
+		if _, dup := rates[api]; dup {
+			errs = append(errs, fmt.Errorf("%s is given twice", api))
+			continue
+		}
+		r, err := strconv.ParseFloat(num, 64)
+		if err != nil || !(r > 0) || math.IsInf(r, 0) {
+			errs = append(errs, fmt.Errorf("%s=%q is not a positive number", api, num))
+			continue
+		}
+		rates[api] = r
+	}
+	return rates, errors.Join(errs...)
 }

@@ -18,8 +18,8 @@ import (
 	"time"
 
 	"golang.org/x/sync/errgroup"
-	"golang.org/x/time/rate"
 
+	"github.com/imageshare/ecs-image-share/engine"
 	"github.com/imageshare/ecs-image-share/internal/clock"
 	"github.com/imageshare/ecs-image-share/outcome"
 	"github.com/imageshare/ecs-image-share/policy"
@@ -47,9 +47,11 @@ type Handler struct {
 	cfg     Config
 	deps    Deps
 	clients *clients
-	// limiter paces every ECS call of this instance: a sweep's goroutines
-	// share it, so bulk work stays under the account's API rate.
-	limiter *rate.Limiter
+	// limiter paces every ECS call of this instance, per API: a sweep's
+	// goroutines share it, so bulk work stays under the account's API rates.
+	limiter engine.Limiter
+	// setupErr fails every invocation: the configuration cannot be used.
+	setupErr error
 }
 
 // New returns a handler for cfg.
@@ -63,12 +65,17 @@ func New(cfg Config, deps Deps) *Handler {
 	if deps.Policy == nil && deps.PolicyErr == nil {
 		deps.PolicyErr = errors.New("no policy")
 	}
-	return &Handler{
-		cfg:     cfg,
-		deps:    deps,
-		clients: newClients(cfg),
-		limiter: rate.NewLimiter(rate.Limit(cfg.ECSRate), max(1, int(cfg.ECSRate))),
+	h := &Handler{cfg: cfg, deps: deps, clients: newClients(cfg)}
+	budget, err := engine.NewBudget(engine.BudgetConfig{Rate: cfg.ECSRate, PerAPI: cfg.ECSAPIRates, Shared: cfg.ECSRateShared})
+	if err != nil {
+		// ConfigFromEnv validates the same values, so only a Config built by
+		// hand gets here: every invocation then fails saying why, as with an
+		// unusable environment, instead of running unpaced.
+		h.setupErr = fmt.Errorf("configuration: %w", err)
+		return h
 	}
+	h.limiter = budget
+	return h
 }
 
 // Summary is what an invocation returns: counts, for the invocation log.
@@ -94,6 +101,9 @@ type session struct {
 
 // Handle serves one invocation's payload.
 func (h *Handler) Handle(ctx context.Context, inv Invocation, payload []byte) (Summary, error) {
+	if h.setupErr != nil {
+		return Summary{}, h.setupErr
+	}
 	log := h.deps.Logger.With("requestId", inv.RequestID)
 	pub, err := h.clients.publisher(inv, publish.Config{Sleep: h.deps.Sleep, Logger: log})
 	if err != nil {

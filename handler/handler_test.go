@@ -420,3 +420,61 @@ func mnsEventObject(id, body string) string {
 }
 
 func mnsEvent(id, body string) string { return "[" + mnsEventObject(id, body) + "]" }
+
+func TestConfigECSBudget(t *testing.T) {
+	tests := []struct {
+		name    string
+		env     map[string]string
+		wantErr string // "" = valid
+		rates   map[string]float64
+		shared  bool
+	}{
+		{"default: per API", nil, "", nil, false},
+		{"overrides", map[string]string{"ECS_API_CALLS_PER_SECOND": "ModifyImageSharePermission=50, DescribeImages=40.5"}, "",
+			map[string]float64{"ModifyImageSharePermission": 50, "DescribeImages": 40.5}, false},
+		{"instance scope", map[string]string{"ECS_RATE_SCOPE": "instance"}, "", nil, true},
+		{"unknown API, with a suggestion", map[string]string{"ECS_API_CALLS_PER_SECOND": "DescribeImage=5"}, "did you mean DescribeImages?", nil, false},
+		{"not a pair", map[string]string{"ECS_API_CALLS_PER_SECOND": "DescribeImages"}, `"DescribeImages" is not API=rate`, nil, false},
+		{"zero rate", map[string]string{"ECS_API_CALLS_PER_SECOND": "DescribeImages=0"}, "not a positive number", nil, false},
+		{"infinite rate", map[string]string{"ECS_API_CALLS_PER_SECOND": "DescribeImages=+Inf"}, "not a positive number", nil, false},
+		{"duplicate", map[string]string{"ECS_API_CALLS_PER_SECOND": "DescribeImages=1,DescribeImages=2"}, "given twice", nil, false},
+		{"bad scope", map[string]string{"ECS_RATE_SCOPE": "account"}, `ECS_RATE_SCOPE="account"`, nil, false},
+		{"per-API rates with one budget", map[string]string{"ECS_RATE_SCOPE": "instance", "ECS_API_CALLS_PER_SECOND": "DescribeImages=5"}, "one budget for every API", nil, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := handler.ConfigFromEnv(func(k string) string {
+				if k == "OUTCOME_QUEUE" {
+					return "q"
+				}
+				return tt.env[k]
+			})
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("error %v, want one containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.ECSRate != 20 || cfg.ECSRateShared != tt.shared || len(cfg.ECSAPIRates) != len(tt.rates) {
+				t.Fatalf("rate %v shared %v per API %v", cfg.ECSRate, cfg.ECSRateShared, cfg.ECSAPIRates)
+			}
+			for api, r := range tt.rates {
+				if cfg.ECSAPIRates[api] != r {
+					t.Errorf("%s: %v, want %v", api, cfg.ECSAPIRates[api], r)
+				}
+			}
+		})
+	}
+}
+
+// TestUnusableBudgetFailsInvocation: a Config built by hand with no rate
+// fails every invocation instead of running ECS calls unpaced.
+func TestUnusableBudgetFailsInvocation(t *testing.T) {
+	f := newFixture(t, func(c *handler.Config, _ *handler.Deps) { c.ECSRate = 0 })
+	if _, err := f.handle(`{"action":"reconcile","regionId":"cn-hangzhou","imageId":"m-prod-1"}`); err == nil || !strings.Contains(err.Error(), "rate") {
+		t.Fatalf("Handle: %v, want an error about the rate", err)
+	}
+}

@@ -63,26 +63,31 @@ func TestBulkPolicyWantsTheTagsGroup(t *testing.T) {
 
 func TestBulkSweepLeavesNothingUndone(t *testing.T) {
 	b := mustBinaries(t)
-	for _, over := range []bool{false, true} {
-		res, err := Bulk(context.Background(), BulkConfig{Binary: b.Function, Images: 60, Rate: 400, Workers: 2, Oversubscribe: over, Timeout: 2 * time.Minute})
+	for _, mode := range []struct{ over, shared bool }{{false, false}, {false, true}, {true, false}} {
+		cfg := BulkConfig{Binary: b.Function, Images: 60, Rate: 400, Workers: 2, Oversubscribe: mode.over, SharedBudget: mode.shared, Timeout: 2 * time.Minute}
+		name := cfg.Mode()
+		res, err := Bulk(context.Background(), cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if res.Undone != 0 || res.Failed != 0 || len(res.Panics) != 0 {
-			t.Fatalf("oversubscribe=%v: %d undone, %d failed invocations %v, panics %v", over, res.Undone, res.Failed, res.Errors, res.Panics)
+			t.Fatalf("%s: %d undone, %d failed invocations %v, panics %v", name, res.Undone, res.Failed, res.Errors, res.Panics)
 		}
 		outs := 0
 		for st, n := range res.Outcomes {
 			if st == outcome.Failed || st == outcome.Partial {
-				t.Errorf("oversubscribe=%v: %d %s outcomes", over, n, st)
+				t.Errorf("%s: %d %s outcomes", name, n, st)
 			}
 			outs += n
 		}
 		if outs != 60 {
-			t.Errorf("oversubscribe=%v: %d image outcomes, want one per image", over, outs)
+			t.Errorf("%s: %d image outcomes, want one per image", name, outs)
 		}
 		if got, minimum := answered(res.ECS, modifyAPI), res.Minimum[modifyAPI]; got != minimum {
-			t.Errorf("oversubscribe=%v: %d Modify calls answered, minimum %d", over, got, minimum)
+			t.Errorf("%s: %d Modify calls answered, minimum %d", name, got, minimum)
+		}
+		if n := len(res.Progress); n != answered(res.ECS) || n == 0 || res.Progress[n-1].Done != n {
+			t.Errorf("%s: %d progress points for %d calls answered", name, n, answered(res.ECS))
 		}
 		if len(res.Rows()) == 0 {
 			t.Error("no rows")

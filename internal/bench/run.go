@@ -119,16 +119,21 @@ func Run(ctx context.Context, cfg Config) *Report {
 	done()
 
 	var bulkRows []Row
-	for _, over := range []bool{false, true} {
-		done = step(fmt.Sprintf("bulk (oversubscribed: %v)", over))
-		r, err := Bulk(ctx, BulkConfig{Binary: bins.Function, Images: cfg.BulkImages, Rate: cfg.BulkRate,
-			Workers: cfg.BulkWorkers, Oversubscribe: over, Seed: cfg.Seed})
+	bulks := map[string]*BulkResult{}
+	for _, mode := range []BulkConfig{{}, {SharedBudget: true}, {Oversubscribe: true}} {
+		mode.Binary, mode.Images, mode.Rate, mode.Workers, mode.Seed = bins.Function, cfg.BulkImages, cfg.BulkRate, cfg.BulkWorkers, cfg.Seed
+		done = step("bulk, " + mode.Mode())
+		r, err := Bulk(ctx, mode)
 		done()
 		if err != nil {
 			fail("bulk", err)
 			continue
 		}
+		bulks[mode.Mode()] = r
 		bulkRows = append(bulkRows, r.Rows()...)
+	}
+	if per, shared := bulks[BulkConfig{}.Mode()], bulks[BulkConfig{SharedBudget: true}.Mode()]; per != nil && shared != nil {
+		bulkRows = append(bulkRows, BulkComparison(per, shared))
 	}
 	rep.Sections = append(rep.Sections, Section{"Bulk: a timer sweep fanned out through the work queue, under a rate limit", bulkRows})
 

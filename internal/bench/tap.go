@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 )
 
 // tap sits in front of the emulator and counts what ECS answered to every
@@ -22,6 +23,9 @@ type tap struct {
 
 	mu  sync.Mutex
 	ecs map[string]map[string]int
+	// okAt is when each answered call of an action was answered, for the
+	// progress of a run over time.
+	okAt map[string][]time.Time
 }
 
 // Results of a call, besides an error code.
@@ -31,7 +35,7 @@ const (
 )
 
 func newTap(next http.Handler) *tap {
-	return &tap{next: next, ecs: map[string]map[string]int{}}
+	return &tap{next: next, ecs: map[string]map[string]int{}, okAt: map[string][]time.Time{}}
 }
 
 func (t *tap) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -47,7 +51,24 @@ func (t *tap) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if t.ecs[action] == nil {
 		t.ecs[action] = map[string]int{}
 	}
-	t.ecs[action][rec.result()]++
+	res := rec.result()
+	t.ecs[action][res]++
+	if res == answerOK {
+		t.okAt[action] = append(t.okAt[action], time.Now())
+	}
+}
+
+// Answered returns when every call answered "ok" was answered, all actions
+// together, in time order.
+func (t *tap) Answered() []time.Time {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var all []time.Time
+	for _, ts := range t.okAt {
+		all = append(all, ts...)
+	}
+	slices.SortFunc(all, func(a, b time.Time) int { return a.Compare(b) })
+	return all
 }
 
 // ECS returns a copy of the counts: action → result → calls.
