@@ -2,6 +2,7 @@ package handler
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -58,7 +59,7 @@ func (s *session) run(ctx context.Context, it trigger.Item, req request.Request,
 	res := eng.Run(ctx, engine.ImageRequest{
 		Region:    req.RegionID,
 		ImageID:   imageID,
-		Decide:    decider(s.h.deps.Policy, req),
+		Decide:    decider(s.h.deps.Policy, req, nil),
 		DryRun:    req.DryRun || s.h.cfg.DryRun,
 		WaitReady: waitReady,
 	})
@@ -106,35 +107,71 @@ func (s *session) deferImage(ctx context.Context, it trigger.Item, req request.R
 }
 
 // decider turns the policy (for a reconcile) or the request (for share and
-// unshare, within the policy's allow-list) into the engine's intent.
-func decider(p *policy.Policy, req request.Request) func(engine.Observed) (engine.Intent, error) {
+// unshare, within the policy's allow-list) into the engine's intent. dir is
+// the Resource Directory as read for the invocation; it is called only when
+// the policy has directory groups, and at most once per invocation whatever
+// the number of images (see session.directory).
+func decider(p *policy.Policy, req request.Request, dir func() policy.Directory) func(engine.Observed) (engine.Intent, error) {
 	return func(obs engine.Observed) (engine.Intent, error) {
-		in := engine.Intent{
-			Protect:     slices.DeleteFunc(slices.Clone(obs.Shared), func(a string) bool { return !p.Protected(a) }),
-			MaxRemovals: p.MaxRemovalsPerImage(),
+		var d policy.Directory
+		if len(p.DirectoryGroups()) > 0 && dir != nil {
+			d = dir()
 		}
-		switch req.Action {
-		case request.Reconcile:
-			d := p.Desired(policy.Image{ID: obs.ImageID, Region: obs.Region, OwnerID: obs.OwnerID, Tags: obs.Tags})
-			in.Kind, in.Desired, in.Because, in.Prune = engine.Reconcile, d.Accounts, d.Because, p.Prune()
-			for _, u := range d.UnknownGroups {
-				in.Failures = append(in.Failures, &outcome.Error{
-					Account: u.Name, // not an account: the name the tag gave
-					Code:    outcome.PolicyDenied,
-					Message: u.String(),
-				})
-			}
-		case request.Share, request.Unshare:
-			accounts, because, denied := p.Authorize(req.Accounts)
-			in.Kind, in.Because, in.Failures = engine.Delta, because, denied
-			if req.Action == request.Share {
-				in.Add = accounts
-			} else {
-				in.Remove = accounts
-			}
-		default:
-			return in, outcome.Errorf(outcome.InvalidRequest, "unknown action %q", req.Action)
-		}
-		return in, nil
+		return Intent(p, d, req.Action, req.Accounts, obs)
 	}
+}
+
+// Intent is what the policy wants done to one observed image: for a
+// reconcile, the policy's desired accounts (dir answers its Resource
+// Directory groups; nil when the directory was not read); for share and
+// unshare, the request's accounts within the allow-list. The plan command
+// builds its intents with it too, so that what plan shows is what the
+// function does.
+func Intent(p *policy.Policy, dir policy.Directory, action string, accounts []string, obs engine.Observed) (engine.Intent, error) {
+	d := p.DesiredIn(policy.Image{ID: obs.ImageID, Region: obs.Region, OwnerID: obs.OwnerID, Tags: obs.Tags}, dir)
+	protect := make(map[string]bool, len(d.Protect))
+	for _, a := range d.Protect {
+		protect[a] = true
+	}
+	in := engine.Intent{
+		Protect:     slices.DeleteFunc(slices.Clone(obs.Shared), func(a string) bool { return !protect[a] }),
+		MaxRemovals: p.MaxRemovalsPerImage(),
+	}
+	switch action {
+	case request.Reconcile:
+		in.Kind, in.Desired, in.Because, in.Prune = engine.Reconcile, d.Accounts, d.Because, d.Prune
+		for _, u := range d.UnknownGroups {
+			in.Failures = append(in.Failures, &outcome.Error{
+				Account: u.Name, // not an account: the name the tag gave
+				Code:    outcome.PolicyDenied,
+				Message: u.String(),
+			})
+		}
+		for _, u := range d.Unavailable {
+			in.Failures = append(in.Failures, unavailableFailure(u))
+		}
+	case request.Share, request.Unshare:
+		granted, because, denied := p.AuthorizeIn(accounts, dir)
+		in.Kind, in.Because, in.Failures = engine.Delta, because, denied
+		if action == request.Share {
+			in.Add = granted
+		} else {
+			in.Remove = granted
+		}
+	default:
+		return in, outcome.Errorf(outcome.InvalidRequest, "unknown action %q", action)
+	}
+	return in, nil
+}
+
+// unavailableFailure reports a directory group that could not be read, on
+// the group's name (not an account), keeping the read's retryability and
+// the service's request id.
+func unavailableFailure(u policy.Unavailable) *outcome.Error {
+	f := &outcome.Error{Account: u.Group, Code: outcome.DirectoryUnavailable, Message: u.String(), Err: u.Err}
+	var oe *outcome.Error
+	if errors.As(u.Err, &oe) {
+		f.Retryable, f.RequestID = oe.Retryable, oe.RequestID
+	}
+	return f
 }

@@ -35,6 +35,12 @@ const (
 	CloudUnavailable          Code = "CloudUnavailable"
 	VerificationFailed        Code = "VerificationFailed"
 	Internal                  Code = "Internal"
+	// DirectoryUnavailable: the Resource Directory could not be read (the
+	// function runs outside the management account or a delegated
+	// administrator, lacks the two read actions, or the service refused or
+	// throttled past the retries), so the rules sharing with its groups did
+	// nothing, and nothing was removed for them.
+	DirectoryUnavailable Code = "DirectoryUnavailable"
 )
 
 // Codes lists every product code, for schemas, documentation and tests.
@@ -44,6 +50,7 @@ var Codes = []Code{
 	InvalidAccountID, PolicyDenied, RemovalLimitExceeded, ProtectedAccount,
 	InvalidEvent, InvalidRequest, InvalidPolicy, Throttled, PermissionDenied,
 	RegionNotFound, CloudUnavailable, VerificationFailed, Internal,
+	DirectoryUnavailable,
 }
 
 // Error is the product's typed error. It is what the engine, the policy and the

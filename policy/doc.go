@@ -13,7 +13,7 @@
 // rejected, and every problem is returned at once in a *ValidationError, each
 // with its file, line, column and path (such as rules[2].shareWith[0]):
 //
-//	policy.yaml:14:5: rules[0].shareWth: unknown key "shareWth" (did you mean "shareWith"?); a rule takes only name, match, shareWith, shareWithTagValue
+//	policy.yaml:14:5: rules[0].shareWth: unknown key "shareWth" (did you mean "shareWith"?); a rule takes only name, match, shareWith, shareWithTagValue, prune, protect
 //	policy.yaml:21:19: rules[1].shareWith[0]: undefined group "prd" (defined groups: partners, prod, staging)
 //
 // Unknown keys are errors, so that a misspelt key cannot silently disable a

@@ -2,9 +2,12 @@ package policy
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"unicode"
+
+	"github.com/imageshare/ecs-image-share/outcome"
 )
 
 // An Image is what the policy needs to know about an ECS image.
@@ -37,9 +40,49 @@ type Decision struct {
 	Rules []string
 
 	// UnknownGroups lists the names in shareWithTagValue tags that are not
-	// groups of the policy. Nothing is shared for them; they are reported so
-	// that a typo in a tag does not go unnoticed.
+	// groups of the policy (or are Resource Directory groups, which tags may
+	// not name). Nothing is shared for them; they are reported so that a typo
+	// in a tag does not go unnoticed.
 	UnknownGroups []UnknownGroup
+
+	// Prune says whether shares that no matching rule wants are removed from
+	// this image: true when a matching rule has prune: true (its own, or the
+	// policy's as default), the policy's prune when no rule matches, and
+	// always false when a directory group of a matching rule could not be
+	// read (Unavailable): an account missing from what was read may well be
+	// a member.
+	Prune bool
+
+	// Protect lists the accounts never removed from this image: the
+	// policy's protect and that of every matching rule, sorted.
+	Protect []string
+
+	// Unavailable lists the directory groups of matching rules that could
+	// not be read. Their members are neither added nor removed.
+	Unavailable []Unavailable
+}
+
+// A Directory answers the members of the Resource Directory: Members(folder)
+// returns the member accounts of a folder and of all its subfolders, or of
+// the whole directory when folder is "", sorted and without repeats, or why
+// they could not be read. The
+// caller reads the directory (package directory) at most once per
+// invocation; the policy only looks the answers up.
+type Directory interface {
+	Members(folder string) ([]string, error)
+}
+
+// An Unavailable is a directory group a matching rule shares with whose
+// members could not be read.
+type Unavailable struct {
+	Rule, Group string
+	Folder      string // "" for the whole directory
+	Err         error  // why; a *outcome.Error with code DirectoryUnavailable from package directory
+}
+
+func (u Unavailable) String() string {
+	return fmt.Sprintf("rule %q: group %s (%s) could not be read from the Resource Directory, "+
+		"so its members were neither shared with nor removed: %v", u.Rule, u.Group, dirLabel(u.Folder), u.Err)
 }
 
 // An UnknownGroup is a name in an image's tag (for a rule's
@@ -48,11 +91,19 @@ type UnknownGroup struct {
 	Rule string // the rule with shareWithTagValue
 	Tag  string // the tag key
 	Name string // the name as it appears in the tag's value
+	// Directory is true when Name is a Resource Directory group, which tags
+	// may not name.
+	Directory bool
 }
 
 func (u UnknownGroup) String() string {
 	why := "which is not a group of the policy"
-	if isDigits(u.Name) {
+	switch {
+	case u.Directory:
+		// A folder grows without the policy changing: naming one must
+		// take a change to the policy, not to a tag.
+		why = "a Resource Directory group; tag values may only name groups of listed accounts"
+	case isDigits(u.Name):
 		// Tags are writable by more people than the policy is, so a tag
 		// must not be able to share with an arbitrary account.
 		why = "an account id; tag values may only name groups"
@@ -70,23 +121,73 @@ func (u UnknownGroup) String() string {
 // separated by commas and/or white space; names are matched exactly
 // (case-sensitively). A name that is not a group, including an account id,
 // is reported in UnknownGroups and shares nothing.
-func (p *Policy) Desired(img Image) Decision {
+//
+// Desired is DesiredIn without a directory: every Resource Directory group is
+// Unavailable.
+func (p *Policy) Desired(img Image) Decision { return p.DesiredIn(img, nil) }
+
+// DesiredIn is Desired with the Resource Directory as read (nil when it was
+// not read): a rule's directory groups share with their members, because
+// "rule/group (folder fd-...)" or "rule/group (resource directory)".
+func (p *Policy) DesiredIn(img Image, dir Directory) Decision {
 	var d Decision
+	prune, matched := false, false
+	protect := maps.Clone(p.protected)
 	for _, i := range p.index.candidates(img) {
 		r := &p.rules[i]
 		if !r.matches(img) {
 			continue
 		}
+		matched = true
 		d.Rules = append(d.Rules, r.name)
+		prune = prune || p.rulePrune(r)
+		for _, a := range r.protect {
+			protect[a] = true
+		}
 		for _, s := range r.shares {
 			d.add(s.account, s.reason, img.OwnerID)
+		}
+		for _, s := range r.dirShares {
+			members, err := members(dir, s.folder)
+			if err != nil {
+				d.Unavailable = append(d.Unavailable, Unavailable{Rule: r.name, Group: s.group, Folder: s.folder, Err: err})
+				continue
+			}
+			reason := r.name + "/" + s.group + " (" + dirLabel(s.folder) + ")"
+			for _, m := range members {
+				d.add(m, reason, img.OwnerID)
+			}
 		}
 		if r.tagValue != "" {
 			p.addTagGroups(&d, r, img)
 		}
 	}
+	if !matched {
+		prune = p.prune
+	}
+	d.Prune = prune && len(d.Unavailable) == 0
+	if len(protect) > 0 {
+		d.Protect = slices.Sorted(maps.Keys(protect))
+	}
 	slices.Sort(d.Accounts)
 	return d
+}
+
+// rulePrune is the rule's prune, or the policy's when the rule does not say.
+func (p *Policy) rulePrune(r *rule) bool {
+	if r.prune != nil {
+		return *r.prune
+	}
+	return p.prune
+}
+
+// members asks dir for a folder's members; without a directory, every folder
+// is unavailable.
+func members(dir Directory, folder string) ([]string, error) {
+	if dir == nil {
+		return nil, outcome.Errorf(outcome.DirectoryUnavailable, "the Resource Directory was not read")
+	}
+	return dir.Members(folder)
 }
 
 func (p *Policy) addTagGroups(d *Decision, r *rule, img Image) {
@@ -101,7 +202,8 @@ func (p *Policy) addTagGroups(d *Decision, r *rule, img Image) {
 		}
 		members, ok := p.groups[name]
 		if !ok {
-			d.UnknownGroups = append(d.UnknownGroups, UnknownGroup{Rule: r.name, Tag: r.tagValue, Name: name})
+			_, dynamic := p.dirGroups[name]
+			d.UnknownGroups = append(d.UnknownGroups, UnknownGroup{Rule: r.name, Tag: r.tagValue, Name: name, Directory: dynamic})
 			continue
 		}
 		reason := r.name + "/" + name + " (tag " + r.tagValue + ")"

@@ -200,6 +200,7 @@ func TestDesiredExample(t *testing.T) {
 		},
 		Rules:         []string{"prod-images", "opt-in-by-tag"},
 		UnknownGroups: []UnknownGroup{{Rule: "opt-in-by-tag", Tag: "share-with", Name: "nobody"}},
+		Protect:       []string{"2000000000000009"},
 	}
 	if !reflect.DeepEqual(d, want) {
 		t.Errorf("Desired:\n got: %+v\nwant: %+v", d, want)

@@ -21,8 +21,11 @@ import (
 // schema_test.go checks that policy.schema.json declares exactly these keys.
 var (
 	policyKeys = []string{"version", "groups", "rules", "allow", "prune", "protect", "maxRemovalsPerImage"}
-	ruleKeys   = []string{"name", "match", "shareWith", "shareWithTagValue"}
+	ruleKeys   = []string{"name", "match", "shareWith", "shareWithTagValue", "prune", "protect"}
 	matchKeys  = []string{"tags", "regions"}
+	// A group written as a mapping is a Resource Directory group: exactly
+	// one of these keys.
+	directoryKeys = []string{"resourceDirectoryFolder", "resourceDirectory"}
 )
 
 // Patterns shared with policy.schema.json; schema_test.go checks that the
@@ -35,12 +38,19 @@ const (
 	// shareWith or of a request can be read as both a group and an account id.
 	groupNamePattern = `^[A-Za-z0-9._-]*[A-Za-z._-][A-Za-z0-9._-]*$`
 	regionPattern    = `^[a-z]{2,}(-[a-z0-9]+)+$`
+	// A Resource Directory folder id: "fd-" and 10 letters or digits, as the
+	// ResourceManager reference (2020-03-31, ListFoldersForParent,
+	// InvalidParameter.ParentFolderId) describes it. The root folder ("r-"
+	// and 6) is not accepted: {resourceDirectory: true} says it plainly.
+	folderIDPattern = `^fd-[A-Za-z0-9]{10}$`
 )
 
 var (
 	ruleNameRE  = regexp.MustCompile(ruleNamePattern)
 	groupNameRE = regexp.MustCompile(groupNamePattern)
 	regionRE    = regexp.MustCompile(regionPattern)
+	folderIDRE  = regexp.MustCompile(folderIDPattern)
+	rootIDRE    = regexp.MustCompile(`^r-[A-Za-z0-9]{6}$`)
 )
 
 // Parse reads a policy from YAML or JSON (JSON is read as YAML, so both get
@@ -97,6 +107,16 @@ type entry struct {
 type groupDoc struct {
 	name    entry
 	members []entry
+	// dir is set for a Resource Directory group (written as a mapping);
+	// members is then empty.
+	dir *dirDoc
+}
+
+// A dirDoc is a Resource Directory group as written: one folder (and its
+// subfolders), or the whole directory when folder is "".
+type dirDoc struct {
+	folder string
+	node   *yaml.Node
 }
 
 type ruleDoc struct {
@@ -108,6 +128,8 @@ type ruleDoc struct {
 	shareWith     []entry
 	shareWithNode *yaml.Node // nil when absent
 	tagValue      string     // shareWithTagValue; "" when absent or invalid
+	prune         *bool      // nil when absent: the policy's prune applies
+	protect       []entry
 }
 
 // A decoder accumulates problems while it walks the YAML node tree; nothing
@@ -177,9 +199,9 @@ func (d *decoder) decode(data []byte) *document {
 		case "rules":
 			doc.rules = d.rules(v, key)
 		case "allow":
-			doc.allow = d.accountIDs(v, key)
+			doc.allow = d.accountIDs(v, key, "")
 		case "protect":
-			doc.protect = d.accountIDs(v, key)
+			doc.protect = d.accountIDs(v, key, "")
 		case "prune":
 			doc.prune = d.boolean(v, key)
 		case "maxRemovalsPerImage":
@@ -252,13 +274,20 @@ func (d *decoder) maxRemovals(n *yaml.Node, path string) *int {
 }
 
 func (d *decoder) groups(n *yaml.Node, path string) []groupDoc {
-	if !d.is(n, path, yaml.MappingNode, "a mapping of group names to lists of account ids") {
+	if !d.is(n, path, yaml.MappingNode, "a mapping of group names to lists of account ids or Resource Directory groups") {
 		return nil
 	}
 	var gs []groupDoc
 	d.pairs(n, path, nil, "", "group", func(name string, k, v *yaml.Node) {
 		gpath := child(path, name)
-		members := d.accountIDs(v, gpath)
+		var members []entry
+		var dir *dirDoc
+		if v.Kind == yaml.MappingNode {
+			dir = d.directoryGroup(v, gpath)
+		} else {
+			members = d.accountIDs(v, gpath, "a list of account ids, or a Resource Directory group "+
+				"({resourceDirectoryFolder: fd-...} or {resourceDirectory: true})")
+		}
 		switch {
 		case name == "":
 			d.errorf(k, gpath, "group name must not be empty")
@@ -268,7 +297,7 @@ func (d *decoder) groups(n *yaml.Node, path string) []groupDoc {
 		case !groupNameRE.MatchString(name):
 			d.errorf(k, gpath, "group name %q may only use letters, digits, '.', '_' and '-'", name)
 		default:
-			gs = append(gs, groupDoc{name: entry{name, k, gpath}, members: members})
+			gs = append(gs, groupDoc{name: entry{name, k, gpath}, members: members, dir: dir})
 		}
 	})
 	return gs
@@ -316,6 +345,11 @@ func (d *decoder) rule(n *yaml.Node, path string) ruleDoc {
 					r.tagValue = s
 				}
 			}
+		case "prune":
+			b := d.boolean(v, p)
+			r.prune = &b
+		case "protect":
+			r.protect = d.accountIDs(v, p, "")
 		}
 	})
 	if !present["name"] {
@@ -460,9 +494,14 @@ func (d *decoder) shareWith(n *yaml.Node, path string) []entry {
 }
 
 // accountIDs decodes a list of account ids, as in groups, allow and protect.
-func (d *decoder) accountIDs(n *yaml.Node, path string) []entry {
+// want describes the expected value when it is not a list ("" for "a list
+// of account ids").
+func (d *decoder) accountIDs(n *yaml.Node, path, want string) []entry {
+	if want == "" {
+		want = "a list of account ids"
+	}
 	var es []entry
-	for i, item := range d.list(n, path, "a list of account ids") {
+	for i, item := range d.list(n, path, want) {
 		p := fmt.Sprintf("%s[%d]", path, i)
 		if s, ok := d.accountID(item, p); ok && !d.repeated(item, p, s, es) {
 			es = append(es, entry{s, item, p})
@@ -491,6 +530,58 @@ func (d *decoder) accountID(n *yaml.Node, path string) (string, bool) {
 		d.errorf(n, path, "InvalidAccountId: %q is not an account id: want exactly 16 digits", s)
 	}
 	return "", false
+}
+
+// directoryGroup decodes a group written as a mapping: a Resource Directory
+// folder ({resourceDirectoryFolder: fd-...}, the folder and its subfolders)
+// or the whole directory ({resourceDirectory: true}). It returns nil when the
+// group is invalid (and reported).
+func (d *decoder) directoryGroup(n *yaml.Node, path string) *dirDoc {
+	var folder *dirDoc
+	whole := false
+	var first string
+	d.pairs(n, path, directoryKeys, "a Resource Directory group", "key", func(key string, k, v *yaml.Node) {
+		p := path + "." + key
+		if first != "" {
+			d.errorf(k, p, "a group is either one folder (resourceDirectoryFolder) or the whole directory "+
+				"(resourceDirectory: true), not both: the whole directory already holds every folder")
+			return
+		}
+		switch key {
+		case "resourceDirectoryFolder":
+			s, ok := d.str(v, p, "a Resource Directory folder id (fd- and 10 letters or digits)")
+			switch {
+			case !ok:
+			case rootIDRE.MatchString(s):
+				d.errorf(v, p, "%q is the directory's root folder: write {resourceDirectory: true} for every member", s)
+			case !folderIDRE.MatchString(s):
+				d.errorf(v, p, "%q is not a Resource Directory folder id: want fd- and 10 letters or digits, such as fd-3o9xo2mu1p", s)
+			default:
+				folder = &dirDoc{folder: s, node: v}
+			}
+			first = key
+		case "resourceDirectory":
+			const want = "true (every member of the Resource Directory)"
+			var b bool
+			if d.scalar(v, p, want) && (v.ShortTag() != "!!bool" || v.Decode(&b) != nil) {
+				d.errorf(v, p, "want %s, got %s", want, describe(v))
+			} else if v.Kind == yaml.ScalarNode && !b {
+				d.errorf(v, p, "resourceDirectory: false shares with nobody: write true, or list the accounts instead")
+			} else {
+				whole = b
+			}
+			first = key
+		}
+	})
+	switch {
+	case len(n.Content) == 0:
+		d.errorf(n, path, "empty group mapping: write {resourceDirectoryFolder: fd-...}, {resourceDirectory: true}, or a list of account ids")
+	case whole && folder == nil && first == "resourceDirectory":
+		return &dirDoc{node: n}
+	case folder != nil && first == "resourceDirectoryFolder":
+		return folder
+	}
+	return nil
 }
 
 // repeated reports (as a warning) whether s is already in seen. A repeated

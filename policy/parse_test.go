@@ -66,7 +66,7 @@ var problemCases = []struct {
 	{"unknown rule key", withHeader("rules:", "  - name: r", "    match: {tags: {env: prod}}", "    shareWth: [prod]"),
 		[]want{
 			{6, `rule "r" shares with nobody`},
-			{8, `unknown key "shareWth" (did you mean "shareWith"?); a rule takes only name, match, shareWith, shareWithTagValue`},
+			{8, `unknown key "shareWth" (did you mean "shareWith"?); a rule takes only name, match, shareWith, shareWithTagValue, prune, protect`},
 		}, schemaRejects},
 	{"unknown key, wrong case", withHeader("rules:", "  - name: r", "    match: {tags: {env: prod}}", "    sharewith: [prod]"),
 		[]want{{6, "shares with nobody"}, {8, `unknown key "sharewith" (did you mean "shareWith"?)`}}, schemaRejects},
@@ -84,8 +84,8 @@ var problemCases = []struct {
 		[]want{{7, "want a string key, got the number 1"}}, schemaNA},
 
 	// Wrong types.
-	{"groups not a mapping", lines("version: 1", "groups: [prod]"), []want{{2, "groups: want a mapping of group names to lists of account ids, got a list"}}, schemaRejects},
-	{"group not a list", lines("version: 1", `groups: {prod: "2000000000000001"}`), []want{{2, `groups.prod: want a list of account ids, got "2000000000000001"`}}, schemaRejects},
+	{"groups not a mapping", lines("version: 1", "groups: [prod]"), []want{{2, "groups: want a mapping of group names to lists of account ids or Resource Directory groups, got a list"}}, schemaRejects},
+	{"group not a list", lines("version: 1", `groups: {prod: "2000000000000001"}`), []want{{2, `groups.prod: want a list of account ids, or a Resource Directory group ({resourceDirectoryFolder: fd-...} or {resourceDirectory: true}), got "2000000000000001"`}}, schemaRejects},
 	{"rules not a list", withHeader("rules: {name: r}"), []want{{5, "rules: want a list of rules, got a mapping"}}, schemaRejects},
 	{"rule not a mapping", withHeader("rules: [prod]"), []want{{5, `rules[0]: want a rule: a mapping with name, match, and shareWith or shareWithTagValue, got "prod"`}}, schemaRejects},
 	{"null list", withHeader("allow:"), []want{{5, "allow: want a list of account ids, got nothing; write [] for an empty list"}}, schemaRejects},
@@ -106,6 +106,31 @@ var problemCases = []struct {
 		[]want{{8, `shareWith: want a list of group names and account ids, got "prod"`}}, schemaRejects},
 	{"shareWithTagValue a list", withHeader("rules:", "  - name: r", "    match: {tags: {env: prod}}", "    shareWithTagValue: [a]"),
 		[]want{{8, "shareWithTagValue: want a tag key, got a list"}}, schemaRejects},
+
+	// Resource Directory groups and per-rule prune and protect.
+	{"folder id malformed", lines("version: 1", "groups:", "  apps: {resourceDirectoryFolder: fd-123}"),
+		[]want{{3, `groups.apps.resourceDirectoryFolder: "fd-123" is not a Resource Directory folder id: want fd- and 10 letters or digits`}}, schemaRejects},
+	{"folder id is the root", lines("version: 1", "groups:", "  apps: {resourceDirectoryFolder: r-b1a2c3}"),
+		[]want{{3, `"r-b1a2c3" is the directory's root folder: write {resourceDirectory: true} for every member`}}, schemaRejects},
+	{"folder id a number", lines("version: 1", "groups:", "  apps: {resourceDirectoryFolder: 12}"),
+		[]want{{3, `want a Resource Directory folder id (fd- and 10 letters or digits), got the number 12; quote it`}}, schemaRejects},
+	{"both directory forms", lines("version: 1", "groups:", "  apps:", "    resourceDirectoryFolder: fd-3o9xo2mu1p", "    resourceDirectory: true"),
+		[]want{{5, `groups.apps.resourceDirectory: a group is either one folder (resourceDirectoryFolder) or the whole directory (resourceDirectory: true), not both`}}, schemaRejects},
+	{"resourceDirectory false", lines("version: 1", "groups:", "  everyone: {resourceDirectory: false}"),
+		[]want{{3, "resourceDirectory: false shares with nobody: write true, or list the accounts instead"}}, schemaRejects},
+	{"resourceDirectory a string", lines("version: 1", "groups:", `  everyone: {resourceDirectory: "yes"}`),
+		[]want{{3, `groups.everyone.resourceDirectory: want true (every member of the Resource Directory), got "yes"`}}, schemaRejects},
+	{"directory group empty mapping", lines("version: 1", "groups:", "  apps: {}"),
+		[]want{{3, "groups.apps: empty group mapping: write {resourceDirectoryFolder: fd-...}, {resourceDirectory: true}, or a list of account ids"}}, schemaRejects},
+	{"directory group unknown key", lines("version: 1", "groups:", "  apps: {resourceDirectoryFolders: fd-3o9xo2mu1p}"),
+		[]want{{3, `unknown key "resourceDirectoryFolders" (did you mean "resourceDirectoryFolder"?); a Resource Directory group takes only resourceDirectoryFolder, resourceDirectory`}}, schemaRejects},
+	{"undefined group lists directory groups", lines("version: 1", "groups:", "  apps: {resourceDirectoryFolder: fd-3o9xo2mu1p}",
+		"rules:", "  - name: r", "    match: {tags: {env: prod}}", "    shareWith: [ap]"),
+		[]want{{7, `undefined group "ap" (defined groups: apps)`}}, schemaAccepts},
+	{"rule prune not a bool", withHeader("rules:", "  - name: r", "    match: {tags: {env: prod}}", "    shareWith: [prod]", "    prune: 1"),
+		[]want{{9, "rules[0].prune: want true or false, got the number 1"}}, schemaRejects},
+	{"rule protect not ids", withHeader("rules:", "  - name: r", "    match: {tags: {env: prod}}", "    shareWith: [prod]", "    protect: [prod]"),
+		[]want{{9, `rules[0].protect[0]: InvalidAccountId: "prod" is not an account id`}}, schemaRejects},
 
 	// Account ids.
 	{"group member too short", lines("version: 1", `groups: {prod: ["200000000000001"]}`),
@@ -259,7 +284,7 @@ func TestInvalidFiles(t *testing.T) {
 		}},
 		{"wrong-types.json", []want{
 			{2, `version: want the number 1, got "1"`},
-			{3, `groups.prod: want a list of account ids, got "2000000000000001"`},
+			{3, `groups.prod: want a list of account ids, or a Resource Directory group ({resourceDirectoryFolder: fd-...} or {resourceDirectory: true}), got "2000000000000001"`},
 			{5, `rules[0].match.tags.env[1]: want a tag value (a string), got the number 1`},
 			{5, `rules[0].match.regions: want a list of region ids, got "cn-hangzhou"`},
 			{7, `prune: want true or false, got "false"`},

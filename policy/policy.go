@@ -2,6 +2,7 @@ package policy
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -10,9 +11,11 @@ import (
 // so one Policy may be used by any number of goroutines.
 type Policy struct {
 	groups      map[string][]string // group name -> members, sorted
-	allowed     map[string]bool     // the allow-list
+	dirGroups   map[string]string   // Resource Directory group name -> folder id ("" the whole directory)
+	allowed     map[string]bool     // the allow-list, without directory members
 	protected   map[string]bool
-	rules       []rule // in file order, which is the order of because entries
+	protectList []string // protected, sorted
+	rules       []rule   // in file order, which is the order of because entries
 	index       index
 	prune       bool
 	maxRemovals int
@@ -29,6 +32,16 @@ type rule struct {
 	regions  []string // empty: every region
 	shares   []share  // from shareWith, in file order
 	tagValue string   // shareWithTagValue; "" if none
+	// dirShares are the Resource Directory groups of shareWith, in file
+	// order: their members are only known once the directory is read.
+	dirShares []dirShare
+	prune     *bool    // nil: the policy's prune
+	protect   []string // besides the policy's protect, on the images the rule matches
+}
+
+// A dirShare is a Resource Directory group a rule shares with.
+type dirShare struct {
+	group, folder string // folder "" is the whole directory
 }
 
 // A tagMatch is one condition of match.tags.
@@ -65,9 +78,30 @@ func (p *Policy) Allowed(account string) bool { return p.allowed[account] }
 // never removed, whatever prune or an unshare request says.
 func (p *Policy) Protected(account string) bool { return p.protected[account] }
 
-// Prune reports whether reconcile also removes shares that no rule wants
-// (protected accounts excepted).
+// Prune reports the policy-level prune: the default of every rule, and what
+// applies to an image that no rule matches. Decision.Prune says what applies
+// to one image.
 func (p *Policy) Prune() bool { return p.prune }
+
+// A DirectoryGroup is a group whose members are read from the Resource
+// Directory: a folder and its subfolders, or the whole directory.
+type DirectoryGroup struct {
+	Name   string
+	Folder string // fd-...; "" for the whole directory
+}
+
+func (g DirectoryGroup) String() string { return g.Name + " (" + dirLabel(g.Folder) + ")" }
+
+// DirectoryGroups returns the policy's Resource Directory groups, sorted by
+// name. They are the dynamic part of the policy: what they hold is only known
+// once the directory is read.
+func (p *Policy) DirectoryGroups() []DirectoryGroup {
+	var gs []DirectoryGroup
+	for _, name := range slices.Sorted(maps.Keys(p.dirGroups)) {
+		gs = append(gs, DirectoryGroup{Name: name, Folder: p.dirGroups[name]})
+	}
+	return gs
+}
 
 // MaxRemovalsPerImage is the most shares one reconcile or unshare may remove
 // from one image; a larger removal is refused (RemovalLimitExceeded). It is 10
@@ -101,13 +135,16 @@ type Summary struct {
 	Regions             []string // as Policy.Regions
 	EveryRegion         bool     // as Policy.EveryRegion
 	Warnings            int
+	// Directory lists the Resource Directory groups (dynamic: read when
+	// needed), as "name (folder fd-...)" or "name (resource directory)".
+	Directory []string
 }
 
 // Summary returns the policy's Summary.
 func (p *Policy) Summary() Summary {
-	return Summary{
+	s := Summary{
 		Rules:               len(p.rules),
-		Groups:              len(p.groups),
+		Groups:              len(p.groups) + len(p.dirGroups),
 		Allowed:             len(p.allowed),
 		Protected:           len(p.protected),
 		Prune:               p.prune,
@@ -116,6 +153,10 @@ func (p *Policy) Summary() Summary {
 		EveryRegion:         p.everyRegion,
 		Warnings:            len(p.warnings),
 	}
+	for _, g := range p.DirectoryGroups() {
+		s.Directory = append(s.Directory, g.String())
+	}
+	return s
 }
 
 // String renders s on one line, such as
@@ -131,9 +172,13 @@ func (s Summary) String() string {
 	case regions == "":
 		regions = "none"
 	}
-	return fmt.Sprintf("%s, %s, %s, %d protected, prune: %t, maxRemovalsPerImage: %d, regions: %s, %s",
+	out := fmt.Sprintf("%s, %s, %s, %d protected, prune: %t, maxRemovalsPerImage: %d, regions: %s, %s",
 		plural(s.Rules, "rule"), plural(s.Groups, "group"), plural(s.Allowed, "allowed account"),
 		s.Protected, s.Prune, s.MaxRemovalsPerImage, regions, plural(s.Warnings, "warning"))
+	if len(s.Directory) > 0 {
+		out += "; dynamic groups, read from the Resource Directory when needed: " + strings.Join(s.Directory, ", ")
+	}
+	return out
 }
 
 func plural(n int, noun string) string {

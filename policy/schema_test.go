@@ -131,6 +131,7 @@ func TestSchemaKeysMatchLoader(t *testing.T) {
 		"":              slices.Sorted(slices.Values(policyKeys)),
 		"rules[]":       slices.Sorted(slices.Values(ruleKeys)),
 		"rules[].match": slices.Sorted(slices.Values(matchKeys)),
+		"groups.*":      slices.Sorted(slices.Values(directoryKeys)),
 	}
 	if !maps.EqualFunc(keys, want, slices.Equal) {
 		t.Errorf("schema keys differ from the loader's:\nschema: %v\nloader: %v", keys, want)
@@ -144,6 +145,8 @@ func TestSchemaPatternsMatchLoader(t *testing.T) {
 		"groups.*[]":                        accountIDPattern,
 		"allow[]":                           accountIDPattern,
 		"protect[]":                         accountIDPattern,
+		"rules[].protect[]":                 accountIDPattern,
+		"groups.*.resourceDirectoryFolder":  folderIDPattern,
 		"rules[].name":                      ruleNamePattern,
 		"rules[].shareWith[]":               accountIDPattern,
 		"rules[].shareWith[] (alternative)": groupNamePattern,

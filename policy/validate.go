@@ -20,6 +20,7 @@ const defaultMaxRemovals = 10
 func (d *decoder) compile(doc *document) *Policy {
 	p := &Policy{
 		groups:      map[string][]string{},
+		dirGroups:   map[string]string{},
 		allowed:     map[string]bool{},
 		protected:   map[string]bool{},
 		maxRemovals: defaultMaxRemovals,
@@ -35,7 +36,17 @@ func (d *decoder) compile(doc *document) *Policy {
 		p.maxRemovals = *doc.maxRemovals
 	}
 
+	folderGroup := map[string]string{} // folder id ("" the whole directory) -> first group naming it
 	for _, g := range doc.groups {
+		if g.dir != nil {
+			p.dirGroups[g.name.value] = g.dir.folder
+			if other, dup := folderGroup[g.dir.folder]; dup {
+				d.warnf(g.dir.node, g.name.path, "group %q reads the same %s as group %q", g.name.value, dirLabel(g.dir.folder), other)
+			} else {
+				folderGroup[g.dir.folder] = g.name.value
+			}
+			continue
+		}
 		members := values(g.members)
 		slices.Sort(members)
 		p.groups[g.name.value] = members
@@ -47,11 +58,13 @@ func (d *decoder) compile(doc *document) *Policy {
 		}
 	}
 	groupList := slices.Sorted(maps.Keys(p.groups))
+	dirList := slices.Sorted(maps.Keys(p.dirGroups))
+	allGroups := slices.Sorted(slices.Values(append(slices.Clone(groupList), dirList...)))
 
 	firstLine := map[string]int{} // rule name -> line of its first use
 	regions := map[string]bool{}
 	for _, rd := range doc.rules {
-		r := rule{name: rd.name.value, tagValue: rd.tagValue}
+		r := rule{name: rd.name.value, tagValue: rd.tagValue, prune: rd.prune, protect: values(rd.protect)}
 		if n := rd.name.node; n != nil {
 			if line, dup := firstLine[r.name]; dup {
 				d.errorf(n, rd.name.path, "duplicate rule name %q (first used at line %d)", r.name, line)
@@ -76,9 +89,13 @@ func (d *decoder) compile(doc *document) *Policy {
 				p.allowed[e.value] = true
 				continue
 			}
+			if folder, ok := p.dirGroups[e.value]; ok {
+				r.dirShares = append(r.dirShares, dirShare{group: e.value, folder: folder})
+				continue
+			}
 			members, ok := p.groups[e.value]
 			if !ok {
-				d.errorf(e.node, e.path, "undefined group %q (%s)", e.value, defined(groupList))
+				d.errorf(e.node, e.path, "undefined group %q (%s)", e.value, defined(allGroups))
 				continue
 			}
 			for _, m := range members {
@@ -86,14 +103,25 @@ func (d *decoder) compile(doc *document) *Policy {
 				accounts[m] = true
 			}
 		}
+		// Directory groups are left out of this count: their size is only
+		// known when the directory is read, and an image that would go past
+		// the quota then gets ShareQuotaExceeded per account.
 		if len(accounts) > maxSharesPerImage {
 			d.errorf(rd.shareWithNode, rd.path+".shareWith",
 				"shares with %d accounts once groups are expanded; an image can be shared with at most %d",
 				len(accounts), maxSharesPerImage)
 		}
-		if r.tagValue != "" && len(groupList) == 0 {
+		switch {
+		case r.tagValue != "" && len(groupList) == 0:
 			d.warnf(rd.node, rd.path+".shareWithTagValue",
-				"the policy defines no groups, and tag values may only name groups, so this shares with nobody")
+				"the policy defines no groups of listed accounts, and tag values may only name those, so this shares with nobody")
+		case r.tagValue != "" && len(dirList) > 0:
+			// Tags are writable by more people than the policy is: a tag
+			// naming a directory group would let them share with a whole
+			// folder, one that grows without the policy changing.
+			d.warnf(rd.node, rd.path+".shareWithTagValue",
+				"tag values cannot name the Resource Directory groups (%s): a tag naming one is reported and shares nothing; "+
+					"name them in shareWith instead", strings.Join(dirList, ", "))
 		}
 		p.rules = append(p.rules, r)
 	}
@@ -107,9 +135,18 @@ func (d *decoder) compile(doc *document) *Policy {
 	for _, e := range doc.protect {
 		p.protected[e.value] = true
 	}
+	p.protectList = slices.Sorted(maps.Keys(p.protected))
 	p.regions = slices.Sorted(maps.Keys(regions))
 	p.index = newIndex(p.rules)
 	return p
+}
+
+// dirLabel names a directory group's source in messages and because entries.
+func dirLabel(folder string) string {
+	if folder == "" {
+		return "resource directory"
+	}
+	return "folder " + folder
 }
 
 func defined(groups []string) string {

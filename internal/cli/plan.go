@@ -16,9 +16,11 @@ import (
 	"time"
 
 	"github.com/imageshare/ecs-image-share/engine"
+	"github.com/imageshare/ecs-image-share/handler"
 	"github.com/imageshare/ecs-image-share/internal/ecsclient"
 	"github.com/imageshare/ecs-image-share/outcome"
 	"github.com/imageshare/ecs-image-share/policy"
+	"github.com/imageshare/ecs-image-share/request"
 )
 
 // runPlan is the plan command (apply false: observe and plan, change
@@ -148,7 +150,7 @@ func planWith(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 	for _, id := range images {
 		res := eng.Run(ctx, engine.ImageRequest{
 			Region: f.region, ImageID: id, DryRun: !apply,
-			Decide: policyDecider(pol, f.prune, stderr),
+			Decide: policyDecider(pol, nil, f.prune, stderr),
 		})
 		if apply {
 			err = printOutcome(stdout, res, source)
@@ -167,25 +169,18 @@ func planWith(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 }
 
 // policyDecider turns the policy's decision for an observed image into a
-// reconcile intent; prune, when set, overrides the policy's.
-func policyDecider(pol *policy.Policy, prune *bool, stderr io.Writer) func(engine.Observed) (engine.Intent, error) {
+// reconcile intent (as the function builds it, handler.Intent); prune, when
+// set, overrides the policy's.
+func policyDecider(pol *policy.Policy, dir policy.Directory, prune *bool, stderr io.Writer) func(engine.Observed) (engine.Intent, error) {
 	return func(o engine.Observed) (engine.Intent, error) {
-		d := pol.Desired(policy.Image{ID: o.ImageID, Region: o.Region, OwnerID: o.OwnerID, Tags: o.Tags})
-		for _, u := range d.UnknownGroups {
-			fmt.Fprintf(stderr, "image %s: %s\n", o.ImageID, u)
-		}
-		in := engine.Intent{
-			Kind:        engine.Reconcile,
-			Desired:     d.Accounts,
-			Because:     d.Because,
-			Prune:       pol.Prune(),
-			Protect:     slices.DeleteFunc(slices.Clone(o.Shared), func(a string) bool { return !pol.Protected(a) }),
-			MaxRemovals: pol.MaxRemovalsPerImage(),
+		in, err := handler.Intent(pol, dir, request.Reconcile, nil, o)
+		for _, f := range in.Failures {
+			fmt.Fprintf(stderr, "image %s: %s\n", o.ImageID, f.Message)
 		}
 		if prune != nil {
 			in.Prune = *prune
 		}
-		return in, nil
+		return in, err
 	}
 }
 
