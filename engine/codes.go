@@ -10,6 +10,7 @@ import (
 
 	sdkerrors "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
 
+	"github.com/imageshare/ecs-image-share/internal/redact"
 	"github.com/imageshare/ecs-image-share/outcome"
 )
 
@@ -93,8 +94,13 @@ func ecsCodes(code string) (codeInfo, bool) {
 		// request was delivered twice on the way: the first copy may have
 		// been applied.
 		return codeInfo{code: outcome.CloudUnavailable, retryable: true, ambiguous: true}, true
-	case "InvalidAccessKeyId.NotFound", "Forbidden", "Forbidden.RAM", "NoPermission", "SignatureDoesNotMatch":
+	case "InvalidAccessKeyId.NotFound", "Forbidden", "Forbidden.RAM", "NoPermission":
 		return codeInfo{code: outcome.PermissionDenied}, true
+	case "SignatureDoesNotMatch":
+		// The service's message quotes the string it signed, which holds
+		// the STS token: it is replaced, never passed on.
+		return codeInfo{code: outcome.PermissionDenied,
+			message: "the request signature does not match: the AccessKey secret or STS token is wrong or expired"}, true
 	case "InvalidTimeStamp.Expired":
 		return codeInfo{code: outcome.Internal, message: "the local clock is more than 15 minutes off"}, true
 	case "InternalError", "ServiceUnavailable":
@@ -104,8 +110,17 @@ func ecsCodes(code string) (codeInfo, bool) {
 }
 
 // classify turns any error from an SDK call into the product's typed error
-// and says how the engine must treat it.
+// and says how the engine must treat it. Every message it builds from the
+// SDK's text is scrubbed of credentials (package redact): Go's network errors
+// quote the signed URL, token included, and some answers quote the string to
+// sign. This is the one place SDK text becomes outcome and log text.
 func classify(err error) (*outcome.Error, codeInfo) {
+	oe, info := classifyRaw(err)
+	oe.Message = redact.Text(oe.Message)
+	return oe, info
+}
+
+func classifyRaw(err error) (*outcome.Error, codeInfo) {
 	var se *sdkerrors.ServerError
 	if errors.As(err, &se) {
 		info, known := ecsCodes(se.ErrorCode())

@@ -21,6 +21,7 @@ import (
 
 	"github.com/imageshare/ecs-image-share/engine"
 	"github.com/imageshare/ecs-image-share/internal/clock"
+	"github.com/imageshare/ecs-image-share/internal/redact"
 	"github.com/imageshare/ecs-image-share/outcome"
 	"github.com/imageshare/ecs-image-share/policy"
 	"github.com/imageshare/ecs-image-share/publish"
@@ -93,26 +94,31 @@ type session struct {
 	inv Invocation
 	pub *publish.Publisher
 	log *slog.Logger
+	// scrub holds the invocation's credentials: every outcome, log line
+	// and returned error of the session passes through it.
+	scrub *redact.Scrubber
 
 	mu   sync.Mutex
 	sum  Summary
 	errs []error
 }
 
-// Handle serves one invocation's payload.
+// Handle serves one invocation's payload. No credential of inv appears in
+// what it publishes, logs or returns (package redact).
 func (h *Handler) Handle(ctx context.Context, inv Invocation, payload []byte) (Summary, error) {
 	if h.setupErr != nil {
-		return Summary{}, h.setupErr
+		return Summary{}, redact.New().Error(h.setupErr)
 	}
-	log := h.deps.Logger.With("requestId", inv.RequestID)
+	scrub := redact.New(inv.Credentials.AccessKeySecret, inv.Credentials.SecurityToken)
+	log := slog.New(scrub.Handler(h.deps.Logger.Handler())).With("requestId", inv.RequestID)
 	pub, err := h.clients.publisher(inv, publish.Config{Sleep: h.deps.Sleep, Logger: log})
 	if err != nil {
 		// Without a publisher no outcome can be delivered: fail the
 		// invocation so the platform retries it or dead-letters it.
 		log.Error("cannot publish outcomes", "err", err)
-		return Summary{}, err
+		return Summary{}, scrub.Error(err)
 	}
-	s := &session{h: h, inv: inv, pub: pub, log: log}
+	s := &session{h: h, inv: inv, pub: pub, log: log, scrub: scrub}
 	items := trigger.Decode(payload, trigger.Options{Base64Body: h.cfg.Base64Body, TopicStream: h.cfg.TopicStream})
 	s.sum.Items = len(items)
 	s.forEach(ctx, len(items), func(i int) { s.item(ctx, items[i]) })
@@ -120,7 +126,9 @@ func (h *Handler) Handle(ctx context.Context, inv Invocation, payload []byte) (S
 		s.fail(fmt.Errorf("%s: %w", outcome.InvalidPolicy, h.deps.PolicyErr))
 	}
 	log.Info("invocation done", "items", s.sum.Items, "outcomes", s.sum.Outcomes, "ignored", s.sum.Ignored, "deferred", s.sum.Deferred)
-	return s.sum, errors.Join(s.errs...)
+	// The error goes to the runtime, which logs it and hands it to the
+	// failure destination: scrubbed like everything else.
+	return s.sum, scrub.Error(errors.Join(s.errs...))
 }
 
 // item handles one decoded message or event.
@@ -180,6 +188,7 @@ func newOutcome(it trigger.Item, action, region, imageID string, attempt int) *o
 
 // publish sends an outcome; a failure fails the invocation.
 func (s *session) publish(ctx context.Context, o *outcome.Outcome) {
+	o.ScrubMessages(s.scrub.String)
 	if err := s.pub.Publish(ctx, o); err != nil {
 		s.log.Error("outcome not published", "outcomeId", o.OutcomeID, "imageId", o.ImageID, "err", err)
 		s.fail(err)

@@ -172,3 +172,15 @@ func DeriveStatus(added, removed []string, failures []*Error, err *Error) Status
 		return Unchanged
 	}
 }
+
+// ScrubMessages replaces the text of every message in o (the image-level
+// error and each failure) with clean(text). The publisher of an outcome
+// passes a scrubber of the credentials it holds: messages quote service
+// answers, and no credential may reach a consumer.
+func (o *Outcome) ScrubMessages(clean func(string) string) {
+	for _, e := range append([]*Error{o.Error}, o.Failures...) {
+		if e != nil {
+			e.Message = clean(e.Message)
+		}
+	}
+}

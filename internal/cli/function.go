@@ -10,6 +10,7 @@ import (
 	"github.com/aliyun/fc-runtime-go-sdk/fc"
 
 	"github.com/imageshare/ecs-image-share/handler"
+	"github.com/imageshare/ecs-image-share/internal/redact"
 	"github.com/imageshare/ecs-image-share/policy"
 )
 
@@ -19,7 +20,9 @@ import (
 // crashing in a loop the platform would only report as a start failure.
 func runFunction(env Env) int {
 	cfg, cfgErr := handler.ConfigFromEnv(env.Getenv)
-	log := slog.New(slog.NewJSONHandler(env.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	// Scrubbed by pattern here (the credentials come per invocation, and
+	// the handler adds a scrubber of them to each invocation's logger).
+	log := slog.New(redact.New().Handler(slog.NewJSONHandler(env.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel})))
 	if cfgErr != nil {
 		log.Error("unusable configuration", "err", cfgErr)
 		fc.Start(func(context.Context, []byte) (handler.Summary, error) { return handler.Summary{}, cfgErr })

@@ -22,6 +22,7 @@ import (
 	"github.com/imageshare/ecs-image-share/internal/emulator/eventbridge"
 	"github.com/imageshare/ecs-image-share/internal/emulator/world"
 	"github.com/imageshare/ecs-image-share/internal/mnsclient"
+	"github.com/imageshare/ecs-image-share/internal/redact"
 	"github.com/imageshare/ecs-image-share/outcome"
 	"github.com/imageshare/ecs-image-share/policy"
 )
@@ -65,6 +66,10 @@ func runLocal(ctx context.Context, args []string, env Env) int {
 		return 1
 	}
 	w := in.world
+	// The world's credentials are the function's here: whatever quotes them
+	// is scrubbed on the way to the terminal, as under Function Compute.
+	scrub := redact.New(w.Credentials.AccessKeySecret, w.Credentials.SecurityToken)
+	env.Stdout, env.Stderr = scrub.Writer(env.Stdout), scrub.Writer(env.Stderr)
 	for _, q := range []string{*outcomeQueue, *workQueue} {
 		if !slices.ContainsFunc(w.Queues, func(wq world.Queue) bool { return wq.Name == q }) {
 			fmt.Fprintf(env.Stderr, "local: the world declares no queue %q (see --outcome-queue, --work-queue)\n", q)

@@ -18,6 +18,7 @@ import (
 	"github.com/imageshare/ecs-image-share/engine"
 	"github.com/imageshare/ecs-image-share/handler"
 	"github.com/imageshare/ecs-image-share/internal/ecsclient"
+	"github.com/imageshare/ecs-image-share/internal/redact"
 	"github.com/imageshare/ecs-image-share/outcome"
 	"github.com/imageshare/ecs-image-share/policy"
 	"github.com/imageshare/ecs-image-share/request"
@@ -69,9 +70,10 @@ func parsePlanFlags(name string, args []string, stderr io.Writer, getenv func(st
 	fl.StringVar(&f.endpoint, "ecs-endpoint", "", "ECS endpoint, e.g. http://127.0.0.1:8080 for the emulator (default: the region's public HTTPS endpoint)")
 	// The "default credential chain" here is the environment: the variables
 	// the Alibaba Cloud CLI and SDKs read first.
-	fl.StringVar(&f.keyID, "access-key-id", getenv("ALIBABA_CLOUD_ACCESS_KEY_ID"), "AccessKey id (default $ALIBABA_CLOUD_ACCESS_KEY_ID)")
-	fl.StringVar(&f.keySecret, "access-key-secret", getenv("ALIBABA_CLOUD_ACCESS_KEY_SECRET"), "AccessKey secret (default $ALIBABA_CLOUD_ACCESS_KEY_SECRET)")
-	fl.StringVar(&f.token, "security-token", getenv("ALIBABA_CLOUD_SECURITY_TOKEN"), "STS token (default $ALIBABA_CLOUD_SECURITY_TOKEN)")
+	// Never a flag default: see envFlag.
+	keyID := envFlag(fl, "access-key-id", "ALIBABA_CLOUD_ACCESS_KEY_ID", "AccessKey id", getenv)
+	keySecret := envFlag(fl, "access-key-secret", "ALIBABA_CLOUD_ACCESS_KEY_SECRET", "AccessKey secret", getenv)
+	token := envFlag(fl, "security-token", "ALIBABA_CLOUD_SECURITY_TOKEN", "STS token", getenv)
 	fl.BoolFunc("prune", "override the policy's prune (--prune or --prune=false)", func(s string) error {
 		v, err := strconv.ParseBool(s)
 		f.prune = &v
@@ -81,6 +83,7 @@ func parsePlanFlags(name string, args []string, stderr io.Writer, getenv func(st
 	if err := fl.Parse(args); err != nil {
 		return nil, err
 	}
+	f.keyID, f.keySecret, f.token = keyID(), keySecret(), token()
 	var errs []error
 	if fl.NArg() > 0 {
 		errs = append(errs, fmt.Errorf("unexpected arguments %q", fl.Args()))
@@ -109,6 +112,11 @@ func planWith(ctx context.Context, args []string, stdout, stderr io.Writer, gete
 		}
 		return 2
 	}
+	// Everything written from here on passes the credentials' scrubber:
+	// an SDK error, a log line or an outcome that quotes a signed request
+	// loses its token and signature on the way out.
+	scrub := redact.New(f.keySecret, f.token)
+	stdout, stderr = scrub.Writer(stdout), scrub.Writer(stderr)
 	pol, err := policy.Load(f.policy)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", name, err)

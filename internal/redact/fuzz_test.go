@@ -1,0 +1,31 @@
+package redact
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// FuzzScrubberRemovesSecret: whatever text surrounds a secret, raw or
+// percent-encoded, the scrubbed text no longer holds it.
+func FuzzScrubberRemovesSecret(f *testing.F) {
+	f.Add("Post \"http://h/?SecurityToken=", "CAIS+tok/en=1", "&Signature=x\": EOF", uint8(1))
+	f.Add("server string to sign is:", "secret-value", "", uint8(2))
+	f.Add("aaaa", "aaaaaa", "aaaa", uint8(0))
+	f.Fuzz(func(t *testing.T, prefix, secret, suffix string, enc uint8) {
+		if len(secret) < minSecret || strings.Contains(Mask, secret) {
+			return
+		}
+		form := secret
+		switch enc % 3 {
+		case 1:
+			form = url.QueryEscape(secret)
+		case 2:
+			form = url.QueryEscape(url.QueryEscape(secret))
+		}
+		got := New(secret).String(prefix + form + suffix)
+		if strings.Contains(got, form) && !strings.Contains(prefix+Mask+suffix, form) {
+			t.Errorf("%q remains in %q", form, got)
+		}
+	})
+}
