@@ -61,7 +61,17 @@ func (r *run) applyBatch(b Batch, res *applyResult) {
 		res.removed = append(res.removed, pending.Remove...)
 	case info.perAccount && pending.size() == 1:
 		res.failAll(pending, oe)
-	case info.perAccount, oe.Code == outcome.ShareQuotaExceeded && len(pending.Add) > 0 && len(pending.Remove) > 0:
+	case info.perAccount && len(namedAccounts(oe, slices.Concat(pending.Add, pending.Remove))) > 0:
+		// The message names the bad account (the current reference's
+		// wording): fail it and send the rest, without bisecting.
+		named := namedAccounts(oe, slices.Concat(pending.Add, pending.Remove))
+		bad, rest := pending.split(named)
+		r.log.Info("dropping the account the service named", "code", oe.ECSCode, "accounts", named)
+		res.failAll(bad, oe)
+		if rest.size() > 0 {
+			r.applyBatch(rest, res)
+		}
+	case info.perAccount, oe.ECSCode == "QuotaExceed.ShareImageUser" && len(pending.Add) > 0 && len(pending.Remove) > 0:
 		// Isolate the bad account (the service does not say which one), or
 		// retry a paired call with its removals first in case the service
 		// counts additions before removals.

@@ -50,3 +50,23 @@ func (b Batch) halves() (Batch, Batch) {
 	ha, hr := len(b.Add)/2, len(b.Remove)/2
 	return Batch{Add: b.Add[:ha], Remove: b.Remove[:hr]}, Batch{Add: b.Add[ha:], Remove: b.Remove[hr:]}
 }
+
+// split returns the part of b whose ids are in ids, and the rest, each in
+// b's order.
+func (b Batch) split(ids []string) (in, out Batch) {
+	for _, a := range b.Add {
+		if slices.Contains(ids, a) {
+			in.Add = append(in.Add, a)
+		} else {
+			out.Add = append(out.Add, a)
+		}
+	}
+	for _, x := range b.Remove {
+		if slices.Contains(ids, x) {
+			in.Remove = append(in.Remove, x)
+		} else {
+			out.Remove = append(out.Remove, x)
+		}
+	}
+	return in, out
+}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"regexp"
+	"slices"
 	"syscall"
 
 	sdkerrors "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
@@ -32,14 +34,19 @@ type codeInfo struct {
 
 // ecsCodes maps every documented error code of DescribeImages,
 // DescribeImageSharePermission and ModifyImageSharePermission, and the codes
-// common to every ECS API (reference/ecs-rpc.md, seed document), to a product
-// code. Codes about parameters the engine never sends (IsPublic,
+// common to every ECS API (reference/ecs-rpc.md, seed document, and the
+// current ModifyImageSharePermission reference: ECS API 2014-05-26, error
+// codes as of its 2025-04-29 change), to a product code. Codes about parameters the engine never sends (IsPublic,
 // LaunchPermission, groups) or about malformed requests are Internal: they
 // mean a bug here, not a state of the cloud.
 func ecsCodes(code string) (codeInfo, bool) {
 	const (
 		remedyEncrypted = "the image is encrypted with the service key, which cannot be shared: copy it with CopyImage, re-encrypted under a customer-managed KMS key (Encrypted=true, KMSKeyId), and share the copy"
 		remedyRole      = "sharing a CMK-encrypted image needs the role AliyunECSShareEncryptImageDefaultRole and its authorization on the key"
+		// "The CMK lacks authorization to add tags to the ECS service."
+		remedyCMKAuth = "the image's customer-managed KMS key does not authorize ECS to use it (ECS could not tag the key): in KMS, let the ECS service (through AliyunECSShareEncryptImageDefaultRole) use and tag the key, then share again"
+		// "The encrypted image contains multiple snapshots, which do not support share."
+		remedyFullImage = "the image is encrypted and has several snapshots (data disks included), which ECS cannot share: create the image from the system disk only, or copy it without the data disks, and share that image"
 	)
 	switch code {
 	// Parameters the engine never sends, or sends always: a bug here.
@@ -51,36 +58,51 @@ func ecsCodes(code string) (codeInfo, bool) {
 
 	// The image cannot be shared in its present form.
 	case "ImageDescription.ContainsSensitiveWords", "ImageName.ContainsSensitiveWords",
-		"Image.Public", "OperationDeined.FullImage", "OperationDenied.InvalidImageStatus":
+		"Image.Public", "OperationDenied.InvalidImageStatus":
 		return codeInfo{code: outcome.ImageUnavailable}, true
 	case "OperationDeined.EncryptedSnapshot", "InvalidOperation.ServiceKeyEncryptedImageUnsupported":
 		return codeInfo{code: outcome.EncryptedImageUnsupported, message: remedyEncrypted}, true
+	case "OperationDeined.FullImage": // sic: an encryption limit, not an unavailable image
+		return codeInfo{code: outcome.EncryptedImageUnsupported, message: remedyFullImage}, true
 	case "InvalidParameter.KMSKeyId.CMKNotEnabled":
 		return codeInfo{code: outcome.EncryptedImageUnsupported,
 			message: "the image's customer-managed KMS key is not enabled: enable the key, then share again"}, true
-	case "InvalidParameter.KMSKeyId.CMKUnauthorized", "AssumeRoleError":
+	case "AssumeRoleError":
 		return codeInfo{code: outcome.PermissionDenied, message: remedyRole}, true
+	case "InvalidParameter.KMSKeyId.CMKUnauthorized":
+		return codeInfo{code: outcome.PermissionDenied, message: remedyCMKAuth}, true
 	case "IncorrectImageStatus":
 		// Older editions: the image is still being created.
 		return codeInfo{code: outcome.ImageNotReady, retryable: true}, true
 	case "InvalidImageId.NotFound":
 		return codeInfo{code: outcome.ImageNotFound}, true
-	case "InvalidImageId.BidMismatch":
-		return codeInfo{code: outcome.ImageNotFound,
-			message: "the image belongs to the other site (China vs international) than the credentials"}, true
 
 	// Quotas.
 	case "QuotaExceed.ShareImageUser":
 		return codeInfo{code: outcome.ShareQuotaExceeded,
-			message: "the image is shared with the most accounts allowed (50 unless raised by a ticket)"}, true
+			message: "the image is shared with the most accounts allowed (50 unless raised by a ticket; see maxSharesPerImage)"}, true
 	case "QuotaExceed.ShareImage":
-		return codeInfo{code: outcome.ShareQuotaExceeded}, true
+		// The account-level limit on how many images may be shared, not the
+		// per-image one: no split or reordering of the call can help.
+		return codeInfo{code: outcome.ShareQuotaExceeded,
+			message: "the account has shared as many images as its quota allows (an account-level limit, not this image's): unshare images that no longer need sharing, or ask for a higher quota by ticket"}, true
 
 	// One account in the call is wrong: isolate it.
 	case "InvalidAccount.NotFound":
 		return codeInfo{code: outcome.AccountNotFound, perAccount: true, message: "the account does not exist"}, true
-	case "InvalidAccount.Forbbiden": // sic: the service's spelling
+	case "InvalidImageId.BidMismatch":
+		// "Cannot share the image with users %s of other sites": a target
+		// account of the other site (China vs international), not the image.
+		return codeInfo{code: outcome.AccountNotFound, perAccount: true,
+			message: "the account belongs to the other site (China vs international): images cannot be shared across sites"}, true
+	case "InvalidAccount.Forbbiden", // sic: the service's spelling
+		"InvalidAccount.Forbidden": // and the correct one, also reported
 		return codeInfo{code: outcome.InvalidAccountID, perAccount: true, message: "an account cannot share an image with itself"}, true
+
+	case "OperationConflict":
+		// 409, "try again later": another operation holds the resource; the
+		// call was refused, not applied.
+		return codeInfo{code: outcome.CloudUnavailable, retryable: true}, true
 
 	case "InvalidRegionId.NotFound":
 		return codeInfo{code: outcome.RegionNotFound}, true
@@ -193,6 +215,29 @@ func FromSDK(err error) *outcome.Error {
 	}
 	oe, _ := classify(err)
 	return oe
+}
+
+// accountInMessage finds 16-digit account ids in a service message.
+var accountInMessage = regexp.MustCompile(`\b[0-9]{16}\b`)
+
+// namedAccounts returns the accounts of ids that a per-account error's
+// service message names. The current reference words InvalidAccount.NotFound
+// "The specified account %s in parameter ... does not exist" and
+// InvalidImageId.BidMismatch "Cannot share the image with users %s of other
+// sites"; older wordings name no account, and then this returns nil and the
+// caller isolates the account by splitting.
+func namedAccounts(err *outcome.Error, ids []string) []string {
+	var se *sdkerrors.ServerError
+	if !errors.As(err, &se) {
+		return nil
+	}
+	var out []string
+	for _, m := range accountInMessage.FindAllString(se.Message(), -1) {
+		if slices.Contains(ids, m) && !slices.Contains(out, m) {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // accountError is a failure of one account.

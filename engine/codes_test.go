@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"slices"
 	"syscall"
 	"testing"
 
@@ -49,10 +50,10 @@ func TestCodeTable(t *testing.T) {
 		{"Image.Public", 403, outcome.ImageUnavailable, 0},
 		{"CurrentRegion.NotSupportPublicImage", 403, outcome.Internal, 0},
 		{"Image.NotPublic", 403, outcome.Internal, 0},
-		{"OperationDeined.FullImage", 403, outcome.ImageUnavailable, 0},
+		{"OperationDeined.FullImage", 403, outcome.EncryptedImageUnsupported, 0},
 		{"QuotaExceed.ShareImage", 403, outcome.ShareQuotaExceeded, 0},
 		{"QuotaExceed.ShareImageUser", 403, outcome.ShareQuotaExceeded, 0},
-		{"InvalidImageId.BidMismatch", 403, outcome.ImageNotFound, 0},
+		{"InvalidImageId.BidMismatch", 403, outcome.AccountNotFound, perAcct},
 		{"OperationDeined.EncryptedSnapshot", 403, outcome.EncryptedImageUnsupported, 0},
 		{"OperationDenied.InvalidImageStatus", 403, outcome.ImageUnavailable, 0},
 		{"PublicImageAgreement.NotSigned", 403, outcome.Internal, 0},
@@ -65,6 +66,8 @@ func TestCodeTable(t *testing.T) {
 		{"InvalidImageId.NotFound", 403, outcome.ImageNotFound, 0},
 		{"InvalidAccount.NotFound", 404, outcome.AccountNotFound, perAcct},
 		{"InvalidAccount.Forbbiden", 404, outcome.InvalidAccountID, perAcct},
+		{"InvalidAccount.Forbidden", 404, outcome.InvalidAccountID, perAcct},
+		{"OperationConflict", 409, outcome.CloudUnavailable, retry},
 		// older editions
 		{"IncorrectImageStatus", 400, outcome.ImageNotReady, retry},
 		{"InvalidRegionId.NotFound", 400, outcome.RegionNotFound, 0},
@@ -112,6 +115,58 @@ func TestCodeTable(t *testing.T) {
 				t.Error("FromSDK's result is not usable with errors.As")
 			}
 		})
+	}
+}
+
+// TestRemedies: codes whose service message does not say what to do get a
+// message of their own, distinct from each other's.
+func TestRemedies(t *testing.T) {
+	seen := map[string]string{}
+	for _, code := range []string{
+		"OperationDeined.FullImage", "InvalidParameter.KMSKeyId.CMKUnauthorized", "AssumeRoleError",
+		"QuotaExceed.ShareImage", "QuotaExceed.ShareImageUser", "InvalidImageId.BidMismatch",
+		"InvalidOperation.ServiceKeyEncryptedImageUnsupported",
+	} {
+		info, ok := ecsCodes(code)
+		if !ok || info.message == "" {
+			t.Errorf("%s: no remedy message", code)
+			continue
+		}
+		if other, dup := seen[info.message]; dup {
+			t.Errorf("%s and %s share the message %q", code, other, info.message)
+		}
+		seen[info.message] = code
+	}
+}
+
+// TestNamedAccounts reads the account out of both wordings of the
+// per-account errors (current reference: named; seed: not).
+func TestNamedAccounts(t *testing.T) {
+	batch := []string{"2000000000000001", "2000000000000002", "2999999999999999"}
+	tests := []struct {
+		name, msg string
+		want      []string
+	}{
+		{"current NotFound", `The specified account 2999999999999999 in parameter "AddAccount.n" or "RemoveAccount.n" does not exist.`, []string{"2999999999999999"}},
+		{"seed NotFound", `The specified parameter "AddAccount.n" or "RemoveAccount.n" does not exist.`, nil},
+		{"current BidMismatch", "Cannot share the image with users 2000000000000002 of other sites.", []string{"2000000000000002"}},
+		{"older BidMismatch", "Cannot share image with other bid user.", nil},
+		{"two named", "Cannot share the image with users 2000000000000001,2000000000000002 of other sites.", []string{"2000000000000001", "2000000000000002"}},
+		{"named twice", "account 2000000000000001 ... 2000000000000001", []string{"2000000000000001"}},
+		{"an id not in the batch", "The specified account 2000000000000009 in parameter does not exist.", nil},
+		{"a longer number", "The specified account 120000000000000012 does not exist.", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := fmt.Sprintf(`{"RequestId":"r","HostId":"h","Code":"InvalidAccount.NotFound","Message":%q,"Recommend":""}`, tt.msg)
+			oe, _ := classify(sdkerrors.NewServerError(404, body, ""))
+			if got := namedAccounts(oe, batch); !slices.Equal(got, tt.want) {
+				t.Errorf("namedAccounts = %v, want %v", got, tt.want)
+			}
+		})
+	}
+	if got := namedAccounts(&outcome.Error{Message: "2000000000000001"}, batch); got != nil {
+		t.Errorf("an error without the service's answer named %v", got)
 	}
 }
 

@@ -38,6 +38,10 @@ type Intent struct {
 	// policy (policy.MaxRemovalsPerImage), 0 allows no removal at all: the
 	// zero Intent is the safe one. A negative value means no bound.
 	MaxRemovals int
+	// MaxShares, when positive, is the image's share quota for this plan in
+	// place of Limits.PerImage: the policy's maxSharesPerImage, for an
+	// account whose quota a support ticket raised.
+	MaxShares int
 	// Failures the caller already decided (PolicyDenied, say) are reported
 	// as they are, so the result's status accounts for them.
 	Failures []*outcome.Error
@@ -48,7 +52,8 @@ type Limits struct {
 	// PerCall bounds AddAccount.N and RemoveAccount.N each; 0 means 10.
 	PerCall int
 	// PerImage bounds the accounts an image is shared with after every
-	// call; 0 means 50 (more needs a support ticket, then set it here).
+	// call; 0 means 50 (more needs a support ticket; then set it here, or
+	// per plan in Intent.MaxShares).
 	PerImage int
 }
 
@@ -126,6 +131,9 @@ func applied(before, add, remove []string) []string {
 //     ImageUnavailable otherwise). With nothing to send the status does not
 //     matter and the plan is simply empty.
 func Plan(obs Observed, in Intent, lim Limits) *SharePlan {
+	if in.MaxShares > 0 {
+		lim.PerImage = in.MaxShares
+	}
 	lim = lim.withDefaults()
 	p := &SharePlan{
 		ImageID:  obs.ImageID,

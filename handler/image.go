@@ -136,6 +136,7 @@ func Intent(p *policy.Policy, dir policy.Directory, action string, accounts []st
 	in := engine.Intent{
 		Protect:     slices.DeleteFunc(slices.Clone(obs.Shared), func(a string) bool { return !protect[a] }),
 		MaxRemovals: p.MaxRemovalsPerImage(),
+		MaxShares:   p.MaxSharesPerImage(),
 	}
 	switch action {
 	case request.Reconcile:

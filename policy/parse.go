@@ -20,7 +20,7 @@ import (
 // other key as unknown (a misspelt key must never silently disable a rule), and
 // schema_test.go checks that policy.schema.json declares exactly these keys.
 var (
-	policyKeys = []string{"version", "groups", "rules", "allow", "prune", "protect", "maxRemovalsPerImage"}
+	policyKeys = []string{"version", "groups", "rules", "allow", "prune", "protect", "maxRemovalsPerImage", "maxSharesPerImage"}
 	ruleKeys   = []string{"name", "match", "shareWith", "shareWithTagValue", "prune", "protect"}
 	matchKeys  = []string{"tags", "regions"}
 	// A group written as a mapping is a Resource Directory group: exactly
@@ -95,6 +95,7 @@ type document struct {
 	protect     []entry
 	prune       bool
 	maxRemovals *int
+	maxShares   *int
 }
 
 // An entry is one string of the file and where it is.
@@ -206,6 +207,8 @@ func (d *decoder) decode(data []byte) *document {
 			doc.prune = d.boolean(v, key)
 		case "maxRemovalsPerImage":
 			doc.maxRemovals = d.maxRemovals(v, key)
+		case "maxSharesPerImage":
+			doc.maxShares = d.maxShares(v, key)
 		}
 	})
 	return doc
@@ -267,6 +270,27 @@ func (d *decoder) maxRemovals(n *yaml.Node, path string) *int {
 		d.errorf(n, path, "want %s, got %s", want, describe(n))
 	case v < 0:
 		d.errorf(n, path, "must be 0 or more, got %d (0 allows no removals at all)", v)
+	default:
+		return &v
+	}
+	return nil
+}
+
+// maxShares reads maxSharesPerImage: the per-image share quota of the
+// account, 50 unless raised by a support ticket (seed reference, "open a
+// ticket"). 0 would mean no image could be shared at all, which is never
+// what a policy means, so the least is 1.
+func (d *decoder) maxShares(n *yaml.Node, path string) *int {
+	const want = "a whole number (1 or more)"
+	if !d.scalar(n, path, want) {
+		return nil
+	}
+	var v int
+	switch {
+	case n.ShortTag() != "!!int" || n.Decode(&v) != nil:
+		d.errorf(n, path, "want %s, got %s", want, describe(n))
+	case v < 1:
+		d.errorf(n, path, "must be 1 or more, got %d (the quota ECS grants is 50 unless raised by a ticket)", v)
 	default:
 		return &v
 	}

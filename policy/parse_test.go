@@ -62,7 +62,7 @@ var problemCases = []struct {
 
 	// Unknown and repeated keys.
 	{"unknown top-level key", withHeader("rule: []"),
-		[]want{{5, `unknown key "rule" (did you mean "rules"?); the policy takes only version, groups, rules, allow, prune, protect, maxRemovalsPerImage`}}, schemaRejects},
+		[]want{{5, `unknown key "rule" (did you mean "rules"?); the policy takes only version, groups, rules, allow, prune, protect, maxRemovalsPerImage, maxSharesPerImage`}}, schemaRejects},
 	{"unknown rule key", withHeader("rules:", "  - name: r", "    match: {tags: {env: prod}}", "    shareWth: [prod]"),
 		[]want{
 			{6, `rule "r" shares with nobody`},
@@ -92,6 +92,8 @@ var problemCases = []struct {
 	{"prune not a bool", withHeader("prune: yes"), []want{{5, `prune: want true or false, got "yes"`}}, schemaRejects},
 	{"maxRemovals not an int", withHeader("maxRemovalsPerImage: 2.5"), []want{{5, "want a whole number (0 or more), got the number 2.5"}}, schemaRejects},
 	{"maxRemovals negative", withHeader("maxRemovalsPerImage: -1"), []want{{5, "must be 0 or more, got -1"}}, schemaRejects},
+	{"maxShares not an int", withHeader("maxSharesPerImage: many"), []want{{5, `maxSharesPerImage: want a whole number (1 or more), got "many"`}}, schemaRejects},
+	{"maxShares zero", withHeader("maxSharesPerImage: 0"), []want{{5, "maxSharesPerImage: must be 1 or more, got 0"}}, schemaRejects},
 	{"tag value a number", withHeader("rules:", "  - name: r", "    match: {tags: {version: 1.10}}", "    shareWith: [prod]"),
 		[]want{{7, `rules[0].match.tags.version: want a tag value: a string, a list of strings (any of them), or "*" (any value), got the number 1.10; quote it: "1.10"`}}, schemaRejects},
 	{"tag value a mapping", withHeader("rules:", "  - name: r", "    match: {tags: {env: {is: prod}}}", "    shareWith: [prod]"),
@@ -209,7 +211,25 @@ var problemCases = []struct {
 		"  - name: r",
 		"    match: {tags: {env: prod}}",
 		`    shareWith: [big, "2000000000000100", "2000000000000101", "2000000000000001"]`),
-		[]want{{7, "rules[0].shareWith: shares with 51 accounts once groups are expanded; an image can be shared with at most 50"}}, schemaAccepts},
+		[]want{{7, "rules[0].shareWith: shares with 51 accounts once groups are expanded; an image can be shared with at most 50 (maxSharesPerImage)"}}, schemaAccepts},
+	{"more than a raised quota", lines(
+		"version: 1",
+		"maxSharesPerImage: 60",
+		"groups:",
+		"  big: ["+quotedIDs(2000000000000001, 61)+"]",
+		"rules:",
+		"  - name: r",
+		"    match: {tags: {env: prod}}",
+		`    shareWith: [big]`),
+		[]want{{8, "rules[0].shareWith: shares with 61 accounts once groups are expanded; an image can be shared with at most 60 (maxSharesPerImage)"}}, schemaAccepts},
+	{"a lowered quota", lines(
+		"version: 1",
+		"maxSharesPerImage: 2",
+		"rules:",
+		"  - name: r",
+		"    match: {tags: {env: prod}}",
+		`    shareWith: ["2000000000000001", "2000000000000002", "2000000000000003"]`),
+		[]want{{6, "shares with 3 accounts once groups are expanded; an image can be shared with at most 2"}}, schemaAccepts},
 }
 
 // quotedIDs returns n consecutive account ids from first, quoted and
@@ -391,7 +411,7 @@ func TestExample(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := p.Summary()
-	const wantSummary = "3 rules, 3 groups, 8 allowed accounts, 1 protected, prune: false, maxRemovalsPerImage: 10, " +
+	const wantSummary = "3 rules, 3 groups, 8 allowed accounts, 1 protected, prune: false, maxRemovalsPerImage: 10, maxSharesPerImage: 50, " +
 		"regions: cn-hangzhou, cn-shanghai + every region, 0 warnings"
 	if s.String() != wantSummary {
 		t.Errorf("Summary():\n got: %s\nwant: %s", s, wantSummary)
@@ -415,6 +435,36 @@ func TestMaxRemovalsPerImage(t *testing.T) {
 		if got := p.MaxRemovalsPerImage(); got != tc.want {
 			t.Errorf("%q: MaxRemovalsPerImage() = %d, want %d", tc.src, got, tc.want)
 		}
+	}
+}
+
+// TestMaxSharesPerImage: a raised quota lets a rule ask for more than 50
+// accounts; the default is ECS's 50.
+func TestMaxSharesPerImage(t *testing.T) {
+	rule := func(n int) string {
+		return "rules:\n  - name: r\n    match: {tags: {env: prod}}\n    shareWith: [" + quotedIDs(2000000000000001, n) + "]\n"
+	}
+	for _, tc := range []struct {
+		name, src string
+		want      int
+	}{
+		{"default", "version: 1\n", 50},
+		{"default holds 50", "version: 1\n" + rule(50), 50},
+		{"raised to 100 holds 75", "version: 1\nmaxSharesPerImage: 100\n" + rule(75), 100},
+		{"raised to exactly what the rule wants", "version: 1\nmaxSharesPerImage: 51\n" + rule(51), 51},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := Parse("p.yaml", []byte(tc.src))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := p.MaxSharesPerImage(); got != tc.want {
+				t.Errorf("MaxSharesPerImage() = %d, want %d", got, tc.want)
+			}
+			if got := p.Summary().MaxSharesPerImage; got != tc.want {
+				t.Errorf("Summary().MaxSharesPerImage = %d, want %d", got, tc.want)
+			}
+		})
 	}
 }
 

@@ -19,6 +19,7 @@ type Policy struct {
 	index       index
 	prune       bool
 	maxRemovals int
+	maxShares   int
 	regions     []string // sorted union of the regions rules name
 	everyRegion bool     // some rule names no regions
 	warnings    []Problem
@@ -108,6 +109,11 @@ func (p *Policy) DirectoryGroups() []DirectoryGroup {
 // when the policy does not say, and 0 means no removal is ever allowed.
 func (p *Policy) MaxRemovalsPerImage() int { return p.maxRemovals }
 
+// MaxSharesPerImage is the most accounts an image may be shared with: the
+// account's ECS quota, 50 unless the policy says a ticket raised it. The
+// validator holds each rule to it, and the engine plans within it.
+func (p *Policy) MaxSharesPerImage() int { return p.maxShares }
+
 // Regions returns the regions named by rules, sorted. It says where the
 // restricted rules apply; it is not the whole answer to "where can a rule
 // match" when EveryRegion is true. A sweep should scan Regions() and, when
@@ -132,6 +138,7 @@ type Summary struct {
 	Protected           int
 	Prune               bool
 	MaxRemovalsPerImage int
+	MaxSharesPerImage   int
 	Regions             []string // as Policy.Regions
 	EveryRegion         bool     // as Policy.EveryRegion
 	Warnings            int
@@ -149,6 +156,7 @@ func (p *Policy) Summary() Summary {
 		Protected:           len(p.protected),
 		Prune:               p.prune,
 		MaxRemovalsPerImage: p.maxRemovals,
+		MaxSharesPerImage:   p.maxShares,
 		Regions:             p.Regions(),
 		EveryRegion:         p.everyRegion,
 		Warnings:            len(p.warnings),
@@ -161,7 +169,7 @@ func (p *Policy) Summary() Summary {
 
 // String renders s on one line, such as
 //
-//	3 rules, 3 groups, 8 allowed accounts, 1 protected, prune: false, maxRemovalsPerImage: 10, regions: cn-hangzhou + every region, 0 warnings
+//	3 rules, 3 groups, 8 allowed accounts, 1 protected, prune: false, maxRemovalsPerImage: 10, maxSharesPerImage: 50, regions: cn-hangzhou + every region, 0 warnings
 func (s Summary) String() string {
 	regions := strings.Join(s.Regions, ", ")
 	switch {
@@ -172,9 +180,9 @@ func (s Summary) String() string {
 	case regions == "":
 		regions = "none"
 	}
-	out := fmt.Sprintf("%s, %s, %s, %d protected, prune: %t, maxRemovalsPerImage: %d, regions: %s, %s",
+	out := fmt.Sprintf("%s, %s, %s, %d protected, prune: %t, maxRemovalsPerImage: %d, maxSharesPerImage: %d, regions: %s, %s",
 		plural(s.Rules, "rule"), plural(s.Groups, "group"), plural(s.Allowed, "allowed account"),
-		s.Protected, s.Prune, s.MaxRemovalsPerImage, regions, plural(s.Warnings, "warning"))
+		s.Protected, s.Prune, s.MaxRemovalsPerImage, s.MaxSharesPerImage, regions, plural(s.Warnings, "warning"))
 	if len(s.Directory) > 0 {
 		out += "; dynamic groups, read from the Resource Directory when needed: " + strings.Join(s.Directory, ", ")
 	}

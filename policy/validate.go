@@ -6,9 +6,11 @@ import (
 	"strings"
 )
 
-// maxSharesPerImage is ECS's limit on the accounts one image can be shared
-// with. A rule that alone asks for more could never be satisfied.
-const maxSharesPerImage = 50
+// DefaultMaxSharesPerImage is ECS's default limit on the accounts one image
+// can be shared with (QuotaExceed.ShareImageUser); a support ticket raises it,
+// and the policy's maxSharesPerImage says by how much. A rule that alone asks
+// for more could never be satisfied.
+const DefaultMaxSharesPerImage = 50
 
 // defaultMaxRemovals is maxRemovalsPerImage when the policy does not set it.
 const defaultMaxRemovals = 10
@@ -24,6 +26,7 @@ func (d *decoder) compile(doc *document) *Policy {
 		allowed:     map[string]bool{},
 		protected:   map[string]bool{},
 		maxRemovals: defaultMaxRemovals,
+		maxShares:   DefaultMaxSharesPerImage,
 		prune:       doc.prune,
 	}
 	if doc.root == nil {
@@ -34,6 +37,9 @@ func (d *decoder) compile(doc *document) *Policy {
 	}
 	if doc.maxRemovals != nil {
 		p.maxRemovals = *doc.maxRemovals
+	}
+	if doc.maxShares != nil {
+		p.maxShares = *doc.maxShares
 	}
 
 	folderGroup := map[string]string{} // folder id ("" the whole directory) -> first group naming it
@@ -106,10 +112,10 @@ func (d *decoder) compile(doc *document) *Policy {
 		// Directory groups are left out of this count: their size is only
 		// known when the directory is read, and an image that would go past
 		// the quota then gets ShareQuotaExceeded per account.
-		if len(accounts) > maxSharesPerImage {
+		if len(accounts) > p.maxShares {
 			d.errorf(rd.shareWithNode, rd.path+".shareWith",
-				"shares with %d accounts once groups are expanded; an image can be shared with at most %d",
-				len(accounts), maxSharesPerImage)
+				"shares with %d accounts once groups are expanded; an image can be shared with at most %d (maxSharesPerImage)",
+				len(accounts), p.maxShares)
 		}
 		switch {
 		case r.tagValue != "" && len(groupList) == 0:

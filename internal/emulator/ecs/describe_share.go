@@ -1,5 +1,11 @@
 package ecs
 
+import (
+	"encoding/json"
+
+	"github.com/imageshare/ecs-image-share/internal/emulator/world"
+)
+
 // Response shape of DescribeImageSharePermission (SDK:
 // DescribeImageSharePermissionResponse).
 type (
@@ -21,7 +27,9 @@ type (
 		Group string `json:"Group" xml:"Group"`
 	}
 	accountBody struct {
-		AliyunID   string `json:"AliyunId" xml:"AliyunId"`
+		// AliyunID is a string, or a json.Number when the world asks for
+		// the reference example's form (a JSON number).
+		AliyunID   any    `json:"AliyunId" xml:"AliyunId"`
 		SharedTime string `json:"SharedTime" xml:"SharedTime"`
 	}
 )
@@ -65,8 +73,14 @@ func (s *Service) describeImageSharePermission(c *call) (response, *apiError) {
 	resp.ShareGroups.ShareGroup = []shareGroup{}
 	resp.Accounts.Account = []accountBody{}
 	for _, a := range pageOf(im.SharedWith, number, size) {
+		var id any = a
+		if s.world.AliyunIDType == world.AliyunIDNumber {
+			// The reference's parameter table says String, its response
+			// example shows a number: the emulator can answer both.
+			id = json.Number(a)
+		}
 		resp.Accounts.Account = append(resp.Accounts.Account, accountBody{
-			AliyunID:   a,
+			AliyunID:   id,
 			SharedTime: im.sharedAt[a].UTC().Format(timestampLayout),
 		})
 	}

@@ -115,10 +115,15 @@ func lookup(code string) (status int, message string, ok bool) {
 		return notFound, "The specified parameter AddAccount.n or RemoveAccount.n does not exist.", true
 	case "InvalidAccount.Forbbiden": // sic: the service spells it this way
 		return notFound, "The specified account does not yourself.", true
+	case "InvalidAccount.Forbidden": // the correct spelling, also reported by the service
+		return notFound, "The specified account does not yourself.", true
+	case "OperationConflict":
+		return http.StatusConflict, "The operation conflicts with another operation on the resource; try again later.", true
 	case "QuotaExceed.ShareImageUser":
 		return forbidden, "The shared image user quota exceeds.", true
 	case "QuotaExceed.ShareImage":
-		return forbidden, "The shared image quota exceeds.", true
+		// The account-level limit on images shared, not the per-image one.
+		return forbidden, "The shared Image Quota exceeds.", true
 	case "IncorrectImageStatus":
 		return bad, "The image is not available.", true
 	case "OperationDenied.InvalidImageStatus":
@@ -128,7 +133,7 @@ func lookup(code string) (status int, message string, ok bool) {
 	case "OperationDeined.EncryptedSnapshot": // sic
 		return forbidden, "The image contains encrypted snapshots, which do not support share.", true
 	case "OperationDeined.FullImage": // sic
-		return forbidden, "The operation is not supported for full images.", true
+		return forbidden, "The encrypted image contains multiple snapshots, which do not support share.", true
 	case "InvalidGroup.Malformed":
 		return bad, "The specified group is malformed.", true
 	case "UnnecessaryParameter.LaunchPermission":
@@ -150,13 +155,14 @@ func lookup(code string) (status int, message string, ok bool) {
 	case "Image.NotPublic":
 		return forbidden, "The image is not public.", true
 	case "InvalidImageId.BidMismatch":
-		return forbidden, "The image belongs to another site.", true
+		// About a target account of the other site (China vs international).
+		return forbidden, "Cannot share image with other bid user.", true
 	case "PublicImageAgreement.NotSigned":
 		return forbidden, "The public image agreement is not signed.", true
 	case "InvalidParameter.IsPublic":
 		return forbidden, "The specified parameter IsPublic is not valid.", true
 	case "InvalidParameter.KMSKeyId.CMKUnauthorized":
-		return forbidden, "The customer master key is not authorized.", true
+		return forbidden, "The CMK(Customer Master Key) lacks authorization to add tags to the ECS service.", true
 	case "InvalidParameter.KMSKeyId.CMKNotEnabled":
 		return forbidden, "The customer master key is not enabled.", true
 

@@ -1,17 +1,17 @@
 package ecs
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 
 	"github.com/imageshare/ecs-image-share/internal/emulator/world"
 )
 
-// Limits of ModifyImageSharePermission (seed document and current reference).
-const (
-	maxAccountsPerCall  = 10
-	maxAccountsPerImage = 50
-)
+// maxAccountsPerCall is ModifyImageSharePermission's limit per list (seed
+// document and current reference). The per-image quota is the world's
+// shareQuota (50 unless a ticket raised it).
+const maxAccountsPerCall = 10
 
 type modifyShareResponse struct {
 	requestIDField
@@ -26,8 +26,12 @@ type modifyShareResponse struct {
 // (missing, other region, or not the caller's); the image's status
 // (Deprecated: OperationDenied.InvalidImageStatus, anything else not
 // Available: IncorrectImageStatus); service-key encryption when adding;
-// then each account (the owner itself: InvalidAccount.Forbbiden, unknown:
-// InvalidAccount.NotFound); then the 50-per-image quota on the result.
+// then each account (the owner itself: InvalidAccount.Forbbiden, an account
+// of the other site: InvalidImageId.BidMismatch, unknown:
+// InvalidAccount.NotFound); then the per-image quota (the world's
+// shareQuota, default 50) on the result. The per-account errors name the
+// account when the world says accountInMessage, as the current reference's
+// messages do (see accountError).
 //
 // More than 10 ids in a list (or a position beyond 10) follow the
 // more-than-10 reading in force: that list takes no effect, or only its
@@ -77,8 +81,11 @@ func (s *Service) modifyImageSharePermission(c *call) (response, *apiError) {
 		if a == im.Owner {
 			return nil, newError("InvalidAccount.Forbbiden")
 		}
+		if slices.Contains(s.world.OtherSiteAccounts, a) {
+			return nil, s.accountError("InvalidImageId.BidMismatch", a)
+		}
 		if !s.accounts[a] {
-			return nil, newError("InvalidAccount.NotFound")
+			return nil, s.accountError("InvalidAccount.NotFound", a)
 		}
 	}
 
@@ -88,7 +95,7 @@ func (s *Service) modifyImageSharePermission(c *call) (response, *apiError) {
 			next = append(next, a)
 		}
 	}
-	if len(next) > maxAccountsPerImage {
+	if len(next) > s.shareQuota() {
 		return nil, newError("QuotaExceed.ShareImageUser")
 	}
 
@@ -111,6 +118,35 @@ func (s *Service) modifyImageSharePermission(c *call) (response, *apiError) {
 	im.SharedWith = next
 	s.log = append(s.log, rec)
 	return &modifyShareResponse{}, nil
+}
+
+// shareQuota is the per-image quota in force: the world's, or ECS's default
+// for a world not built by world.Parse.
+func (s *Service) shareQuota() int {
+	if q := s.world.ShareQuota; q > 0 {
+		return q
+	}
+	return world.DefaultShareQuota
+}
+
+// accountError is a per-account error of ModifyImageSharePermission in the
+// wording the world selects. The current reference (ECS API 2014-05-26,
+// ModifyImageSharePermission, error codes as of its 2025-04-29 change) lists
+// both wordings of InvalidAccount.NotFound, one naming the account and one
+// not; the seed reference has only the second. For BidMismatch the current
+// wording names the users, an older one ("Cannot share image with other bid
+// user.") does not. The product must work with either (docs/conflicts.md).
+func (s *Service) accountError(code, account string) *apiError {
+	if !s.world.AccountInMessage {
+		return newError(code)
+	}
+	switch code {
+	case "InvalidAccount.NotFound":
+		return newError(code, fmt.Sprintf(`The specified account %s in parameter "AddAccount.n" or "RemoveAccount.n" does not exist.`, account))
+	case "InvalidImageId.BidMismatch":
+		return newError(code, fmt.Sprintf("Cannot share the image with users %s of other sites.", account))
+	}
+	return newError(code)
 }
 
 // processed returns the distinct ids of a repeated account list that the

@@ -32,6 +32,9 @@ type World struct {
 	// Accounts exist; sharing with any other id is InvalidAccount.NotFound.
 	// The owner and every image owner exist implicitly.
 	Accounts []string `yaml:"accounts"`
+	// OtherSiteAccounts exist on the other site (China vs international):
+	// sharing with one is InvalidImageId.BidMismatch.
+	OtherSiteAccounts []string `yaml:"otherSiteAccounts"`
 	// Regions the ECS API knows; default: DefaultRegions plus Region and
 	// every image's region. Any other RegionId is InvalidRegionId.NotFound.
 	Regions []string `yaml:"regions"`
@@ -52,7 +55,29 @@ type World struct {
 	MoreThan10 string `yaml:"moreThan10"`
 	// StartTime is the emulated clock's start; default 2026-01-01T00:00:00Z.
 	StartTime time.Time `yaml:"startTime"`
+	// ShareQuota is the most accounts one image may be shared with
+	// (QuotaExceed.ShareImageUser); default 50, more when a ticket raised it.
+	ShareQuota int `yaml:"shareQuota"`
+	// AccountInMessage selects the wording of the per-account errors of
+	// ModifyImageSharePermission: false (default), the seed reference's
+	// message, which does not say which account; true, the current
+	// reference's, which names it ("The specified account %s in parameter
+	// ... does not exist", "Cannot share the image with users %s of other sites").
+	AccountInMessage bool `yaml:"accountInMessage"`
+	// AliyunIDType is the JSON type of DescribeImageSharePermission's
+	// Accounts.Account[].AliyunId: AliyunIDString (default, the reference's
+	// parameter table) or AliyunIDNumber (the reference's response example).
+	AliyunIDType string `yaml:"aliyunIdType"`
 }
+
+// DefaultShareQuota is ECS's per-image share quota unless raised by a ticket.
+const DefaultShareQuota = 50
+
+// Types of DescribeImageSharePermission's AliyunId.
+const (
+	AliyunIDString = "string"
+	AliyunIDNumber = "number"
+)
 
 // Readings of the more-than-10 rule.
 const (
@@ -261,6 +286,12 @@ func (w *World) setDefaults() {
 	if w.MoreThan10 == "" {
 		w.MoreThan10 = MoreThan10Ignore
 	}
+	if w.ShareQuota == 0 {
+		w.ShareQuota = DefaultShareQuota
+	}
+	if w.AliyunIDType == "" {
+		w.AliyunIDType = AliyunIDString
+	}
 	if w.StartTime.IsZero() {
 		w.StartTime = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	}
@@ -331,6 +362,20 @@ func (w *World) validate() error {
 	if w.MoreThan10 != MoreThan10Ignore && w.MoreThan10 != MoreThan10First10 {
 		bad("moreThan10 must be %q or %q, not %q", MoreThan10Ignore, MoreThan10First10, w.MoreThan10)
 	}
+	if w.ShareQuota < 1 {
+		bad("shareQuota must be 1 or more, not %d", w.ShareQuota)
+	}
+	if w.AliyunIDType != AliyunIDString && w.AliyunIDType != AliyunIDNumber {
+		bad("aliyunIdType must be %q or %q, not %q", AliyunIDString, AliyunIDNumber, w.AliyunIDType)
+	}
+	for _, a := range w.OtherSiteAccounts {
+		if !accountID.MatchString(a) {
+			bad("otherSiteAccounts: %q is not a 16-digit account id", a)
+		}
+		if slices.Contains(w.Accounts, a) || a == w.Owner {
+			bad("otherSiteAccounts: %s is also an account of this site", a)
+		}
+	}
 	seen := map[string]bool{}
 	for _, q := range w.Queues {
 		if q.Name == "" || seen["q:"+q.Name] {
@@ -368,8 +413,8 @@ func (w *World) validate() error {
 				bad("image %s: sharedWith %q is not a 16-digit account id", im.ID, a)
 			}
 		}
-		if len(im.SharedWith) > 50 {
-			bad("image %s: shared with %d accounts, above the 50-per-image quota", im.ID, len(im.SharedWith))
+		if len(im.SharedWith) > w.ShareQuota {
+			bad("image %s: shared with %d accounts, above the per-image quota shareQuota %d", im.ID, len(im.SharedWith), w.ShareQuota)
 		}
 	}
 	for i, f := range w.Faults {

@@ -22,6 +22,9 @@ images:
 	if w.Region != "cn-hangzhou" || w.MoreThan10 != MoreThan10Ignore {
 		t.Errorf("defaults: region %q moreThan10 %q", w.Region, w.MoreThan10)
 	}
+	if w.ShareQuota != 50 || w.AliyunIDType != AliyunIDString || w.AccountInMessage {
+		t.Errorf("defaults: shareQuota %d aliyunIdType %q accountInMessage %t", w.ShareQuota, w.AliyunIDType, w.AccountInMessage)
+	}
 	if got := w.Queues[0].VisibilityTimeout.D(); got != 30*time.Second {
 		t.Errorf("default visibility timeout = %v", got)
 	}
@@ -53,7 +56,12 @@ func TestParseRejects(t *testing.T) {
 		{"bad encryption", base + "images: [{id: m-1, encryption: kms}]\n", "encryption \"kms\""},
 		{"duplicate image", base + "images: [{id: m-1}, {id: m-1}]\n", "must start with m- and be unique"},
 		{"bad duration", base + "images: [{id: m-1, availableAfter: soon}]\n", "invalid duration"},
-		{"over quota", base + "images: [{id: m-1, sharedWith: [" + strings.Repeat("\"2000000000000001\",", 51) + "]}]\n", "above the 50-per-image quota"},
+		{"over quota", base + "images: [{id: m-1, sharedWith: [" + strings.Repeat("\"2000000000000001\",", 51) + "]}]\n", "above the per-image quota shareQuota 50"},
+		{"over a raised quota", base + "shareQuota: 2\nimages: [{id: m-1, sharedWith: [\"2000000000000001\", \"2000000000000002\", \"2000000000000003\"]}]\n", "above the per-image quota shareQuota 2"},
+		{"quota below 1", base + "shareQuota: -1\n", "shareQuota must be 1 or more"},
+		{"bad AliyunId type", base + "aliyunIdType: int\n", "aliyunIdType must be"},
+		{"bad other-site account", base + "otherSiteAccounts: [\"12\"]\n", "otherSiteAccounts: \"12\" is not"},
+		{"account on both sites", base + "accounts: [\"2000000000000001\"]\notherSiteAccounts: [\"2000000000000001\"]\n", "also an account of this site"},
 		{"unknown subscriber", base + "topics: [{name: t, subscribers: [nope]}]\n", "subscriber queue \"nope\""},
 		{"bad reading", base + "moreThan10: all\n", "moreThan10 must be"},
 		{"fault without code", base + "faults: [{api: DescribeImages}]\n", "faults[0]: api and code are required"},
