@@ -61,7 +61,7 @@ func TestDirectoryGroups(t *testing.T) {
 	if got := p.DirectoryGroups(); !reflect.DeepEqual(got, want) {
 		t.Errorf("DirectoryGroups() = %+v, want %+v", got, want)
 	}
-	const wantSummary = "4 rules, 3 groups, 1 allowed account, 1 protected, prune: false, maxRemovalsPerImage: 10, " +
+	const wantSummary = "4 rules, 3 groups, 1 allowed account, 1 protected, prune: false, maxRemovalsPerImage: 10, maxSharesPerImage: 50, " +
 		"regions: every region, 1 warning; dynamic groups, read from the Resource Directory when needed: " +
 		"apps (folder fd-3o9xo2mu1p), everyone (resource directory)"
 	if got := p.Summary().String(); got != wantSummary {
