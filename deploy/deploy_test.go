@@ -175,7 +175,9 @@ func parse(data []byte) (*deployment, error) {
 		}
 	}
 	for k := range doc {
-		if !slices.Contains([]string{"edition", "name", "access", "vars", "resources", "template", "flow"}, k) {
+		// actions: Serverless Devs v3's global actions (its YAML specification,
+		// docs/zh/yaml.md), run around every resource's.
+		if !slices.Contains([]string{"edition", "name", "access", "vars", "resources", "template", "flow", "actions"}, k) {
 			return nil, fmt.Errorf("s.yaml: unknown top-level key %q", k)
 		}
 	}
@@ -549,6 +551,8 @@ func TestSchemaCheckCanFail(t *testing.T) {
 	// "type" the trigger's own definition (the schema's triggerConfig anyOf
 	// accepts any object); "keys" the unknown-key check (the schema has no
 	// additionalProperties: false); "eb" eventbridge-trigger.schema.json.
+	// Checks beyond the schemas (deployChecks) are named by their key there:
+	// the schemas must accept those copies, and that check must reject them.
 	cases := []struct{ name, old, new, by string }{
 		{"typo in a required key", "      functionName: ", "      functionNme: ", "fc3"},
 		{"runtime of the wrong type", "      runtime: go1", "      runtime: 1", "fc3"},
@@ -564,18 +568,41 @@ func TestSchemaCheckCanFail(t *testing.T) {
 		{"typo in eventbridge runOptions", "              batchWindow:", "              batchWindw:", "eb"},
 		{"typo in sourceMNSParameters", "                  QueueName: ", "                  QueueNme: ", "eb"},
 		{"batch window in event mode", "              mode: event-driven\n              retryStrategy:", "              mode: event-driven\n              batchWindow: {CountBasedWindow: 2}\n              retryStrategy:", "eb"},
+		{"deliveryOption.mode (FC 2.0 only)", "                eventSchema: CloudEvents\n            runOptions:\n              mode: event-streaming", "                eventSchema: CloudEvents\n                mode: event-streaming\n            runOptions:\n              mode: event-streaming", "eb"},
+		{"qualifier in the wrong case", "          triggerType: timer\n          qualifier: LATEST", "          triggerType: timer\n          qualifier: latest", "qualifier"},
+		{"MNS trigger filter not JSON", "            eventRuleFilterPattern: '{}'", "            eventRuleFilterPattern: '{source: [MNS]'", "workqueue"},
+		{"work-queue trigger disabled", "          description: MNS work queue, batched\n          triggerConfig:\n            triggerEnable: true", "          description: MNS work queue, batched\n          triggerConfig:\n            triggerEnable: false", "workqueue"},
+		{"work-queue trigger asynchronous", "            asyncInvocationType: false", "            asyncInvocationType: true", "workqueue"},
+		{"no internet access, public endpoints", "      internetAccess: true", "      internetAccess: false", "network"},
+		{"role in another account", "      role: acs:ram::${vars.accountId}:role/${vars.roleName}", "      role: acs:ram::2000000000000001:role/${vars.roleName}", "function"},
+		{"timer after the EventBridge triggers", "", "", "order"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if n := strings.Count(string(orig), c.old); n != 1 {
-				t.Fatalf("s.yaml holds %q %d times, want once: update this case", c.old, n)
+			var broken string
+			if c.by == "order" {
+				broken = timerLast(t, string(orig))
+			} else {
+				if n := strings.Count(string(orig), c.old); n != 1 {
+					t.Fatalf("s.yaml holds %q %d times, want once: update this case", c.old, n)
+				}
+				broken = strings.Replace(string(orig), c.old, c.new, 1)
 			}
-			broken := strings.Replace(string(orig), c.old, c.new, 1)
 			d, err := parse([]byte(broken))
 			if err != nil {
 				t.Fatal(err)
 			}
 			all := s.problems(d)
+			if check, ok := deployChecks[c.by]; ok {
+				if len(all) != 0 {
+					t.Errorf("the schemas now reject %s (%v): update this case", c.name, all)
+				}
+				if all = check(d); len(all) == 0 {
+					t.Fatalf("check %q accepted an s.yaml with %s", c.by, c.name)
+				}
+				t.Logf("rejected by %s: %s", c.by, strings.Join(all, "; "))
+				return
+			}
 			if len(all) == 0 {
 				t.Fatalf("accepted an s.yaml with %s", c.name)
 			}
@@ -586,6 +613,65 @@ func TestSchemaCheckCanFail(t *testing.T) {
 				t.Errorf("the fc3 schema alone accepts %s", c.name)
 			case c.by != "fc3" && len(alone) != 0:
 				t.Errorf("the fc3 schema alone now rejects %s (%v): it closed a gap; update this case", c.name, alone)
+			}
+		})
+	}
+}
+
+// timerLast moves the timer trigger after the EventBridge triggers.
+func timerLast(t *testing.T, y string) string {
+	t.Helper()
+	start := strings.Index(y, "        # (a) Drift repair")
+	end := strings.Index(y, "        # (b) An image was created")
+	if start < 0 || end < start {
+		t.Fatal("s.yaml's trigger comments moved: update timerLast")
+	}
+	timer := y[start:end]
+	return strings.TrimRight(y[:start]+y[end:], "\n") + "\n" + timer
+}
+
+// TestValidCopiesAccepted: forms fc3 and Serverless Devs accept must pass
+// every check, so that the checks do not push a deployment away from valid
+// configuration.
+func TestValidCopiesAccepted(t *testing.T) {
+	orig, err := os.ReadFile(sYAML)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := loadSchemas(t)
+	// Each case makes one or two replacements (old, new; old2, new2).
+	cases := []struct{ name, old, new, old2, new2 string }{
+		// fc3 completes a bare name to acs:ram::<AccountID>:role/<name>.
+		{"a bare role name", "      role: acs:ram::${vars.accountId}:role/${vars.roleName}", "      role: ${vars.roleName}", "", ""},
+		{"a role ARN in upper case", "      role: acs:ram::${vars.accountId}:role/${vars.roleName}", "      role: acs:ram::${vars.accountId}:role/ECS-Image-Share-Fn", "", ""},
+		// Serverless Devs v3 global actions.
+		{"a top-level actions block", "\nresources:\n", "\nactions:\n  pre-deploy:\n    - run: go version\n      path: ./\nresources:\n", "", ""},
+		{"no internet access, VPC endpoints",
+			"      internetAccess: true", "      internetAccess: false\n      vpcConfig: {vpcId: vpc-1, vSwitchIds: [vsw-1], securityGroupId: sg-1}",
+			"      environmentVariables:\n", "      environmentVariables:\n        ECS_ENDPOINT: https://ecs-vpc.cn-hangzhou.aliyuncs.com\n        MNS_ENDPOINT: https://1000000000000001.mns.cn-hangzhou-internal.aliyuncs.com\n"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if n := strings.Count(string(orig), c.old); n != 1 {
+				t.Fatalf("s.yaml holds %q %d times, want once: update this case", c.old, n)
+			}
+			text := strings.Replace(string(orig), c.old, c.new, 1)
+			if c.old2 != "" {
+				if n := strings.Count(text, c.old2); n != 1 {
+					t.Fatalf("s.yaml holds %q %d times, want once: update this case", c.old2, n)
+				}
+				text = strings.Replace(text, c.old2, c.new2, 1)
+			}
+			d, err := parse([]byte(text))
+			if err != nil {
+				t.Fatal(err)
+			}
+			all := s.problems(d)
+			for _, name := range sortedKeys(deployChecks) {
+				all = append(all, deployChecks[name](d)...)
+			}
+			if len(all) > 0 {
+				t.Errorf("rejected a valid s.yaml: %s", strings.Join(all, "; "))
 			}
 		})
 	}
@@ -615,35 +701,56 @@ func TestSchemaCopyIsDraft07WithProvenance(t *testing.T) {
 }
 
 func TestFunction(t *testing.T) {
-	d := load(t)
+	for _, p := range checkFunction(load(t)) {
+		t.Error(p)
+	}
+}
+
+// roleRE is a role as fc3 accepts it: an ARN, or a bare name that fc3
+// completes to acs:ram::<deploying account>:role/<name> (devsapp/fc3
+// src/resources/ram/index.ts completionArn); fc3 lower-cases either.
+var (
+	roleARN  = regexp.MustCompile(`^acs:ram::(\d{16}):role/(.+)$`)
+	roleName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9.-]{0,63}$`)
+)
+
+// checkFunction: the function's runtime, handler, concurrency, logs and role.
+func checkFunction(d *deployment) []string {
+	var out []string
+	bad := func(format string, args ...any) { out = append(out, fmt.Sprintf(format, args...)) }
 	p := d.props
 	if p["runtime"] != "go1" {
-		t.Errorf("runtime = %v, want go1 (fc-runtime-go-sdk works only there)", p["runtime"])
+		bad("runtime = %v, want go1 (fc-runtime-go-sdk works only there)", p["runtime"])
 	}
 	if p["handler"] != "main" {
-		t.Errorf("handler = %v, want main (the binary's name)", p["handler"])
+		bad("handler = %v, want main (the binary's name)", p["handler"])
 	}
 	if ic, ok := p["instanceConcurrency"]; ok && ic != 1 {
-		t.Errorf("instanceConcurrency = %v: FC 3.0 standard runtimes (go1) support only 1", ic)
+		bad("instanceConcurrency = %v: FC 3.0 standard runtimes (go1) support only 1", ic)
 	}
 	if s, _ := p["functionName"].(string); s == "" {
-		t.Error("functionName is empty")
+		bad("functionName is empty")
 	}
 	if _, ok := p["logConfig"]; !ok {
-		t.Error("no logConfig: `s logs` and the function's JSON logs need one")
+		bad("no logConfig: `s logs` and the function's JSON logs need one")
 	}
 
-	// The role: an ARN in the deploying account.
+	// The role: an ARN in the deploying account, or a name fc3 completes to one.
 	role, _ := p["role"].(string)
-	m := regexp.MustCompile(`^acs:ram::(\d{16}):role/([a-z0-9][a-z0-9.-]{0,63})$`).FindStringSubmatch(role)
-	switch {
-	case m == nil:
-		t.Errorf("role = %q, want acs:ram::<account>:role/<name> (name in lower case)", role)
-	case m[1] != d.vars["accountId"]:
-		t.Errorf("role is in account %s, the function in %s", m[1], d.vars["accountId"])
-	case m[2] != d.vars["roleName"]:
-		t.Errorf("role name %s is not vars.roleName %s (docs/deployment.md creates vars.roleName)", m[2], d.vars["roleName"])
+	account, name := d.vars["accountId"], role
+	if m := roleARN.FindStringSubmatch(role); m != nil {
+		account, name = m[1], m[2]
 	}
+	switch {
+	case !roleName.MatchString(name):
+		bad("role = %q, want acs:ram::<account>:role/<name> or the bare role name", role)
+	case account != d.vars["accountId"]:
+		bad("role is in account %s, the function in %s", account, d.vars["accountId"])
+	case !strings.EqualFold(name, d.vars["roleName"]):
+		// fc3 lower-cases the ARN; RAM role names are case-insensitive.
+		bad("role name %s is not vars.roleName %s (docs/deployment.md creates vars.roleName)", name, d.vars["roleName"])
+	}
+	return out
 }
 
 // step is one pre-deploy action.
@@ -654,8 +761,13 @@ type step struct {
 
 func preDeploy(t *testing.T, d *deployment) []step {
 	t.Helper()
-	actions, _ := d.resource["actions"].(map[string]any)
-	list, _ := actions["pre-deploy"].([]any)
+	// Global actions (top level) run before the resource's own.
+	var list []any
+	for _, owner := range []map[string]any{d.doc, d.resource} {
+		actions, _ := owner["actions"].(map[string]any)
+		steps, _ := actions["pre-deploy"].([]any)
+		list = append(list, steps...)
+	}
 	if len(list) == 0 {
 		t.Fatal("no actions.pre-deploy: nothing builds the binary")
 	}
@@ -756,16 +868,24 @@ func isGoBuild(c []string) bool {
 
 func environment(t *testing.T, d *deployment) map[string]string {
 	t.Helper()
+	env, err := envOf(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return env
+}
+
+func envOf(d *deployment) (map[string]string, error) {
 	raw, _ := d.props["environmentVariables"].(map[string]any)
 	env := map[string]string{}
 	for k, v := range raw {
 		s, ok := v.(string)
 		if !ok {
-			t.Fatalf("environmentVariables.%s is %T, must be a string (quote it)", k, v)
+			return nil, fmt.Errorf("environmentVariables.%s is %T, must be a string (quote it)", k, v)
 		}
 		env[k] = s
 	}
-	return env
+	return env, nil
 }
 
 // TestEnvironment runs the function's own configuration parser on s.yaml's
@@ -817,8 +937,7 @@ type trig struct {
 	config    map[string]any
 }
 
-func triggers(t *testing.T, d *deployment) []trig {
-	t.Helper()
+func triggers(d *deployment) []trig {
 	list, _ := d.props["triggers"].([]any)
 	var out []trig
 	for _, tr := range list {
@@ -832,9 +951,9 @@ func triggers(t *testing.T, d *deployment) []trig {
 }
 
 // eventbridge returns the eventbridge triggers whose source type is typ.
-func eventbridge(t *testing.T, d *deployment, sourceType string) []trig {
+func eventbridge(d *deployment, sourceType string) []trig {
 	var out []trig
-	for _, tr := range triggers(t, d) {
+	for _, tr := range triggers(d) {
 		if tr.typ != "eventbridge" {
 			continue
 		}
@@ -847,10 +966,17 @@ func eventbridge(t *testing.T, d *deployment, sourceType string) []trig {
 }
 
 func TestActionTrailTrigger(t *testing.T) {
-	d := load(t)
-	trs := eventbridge(t, d, "Default")
+	for _, p := range checkActionTrail(load(t)) {
+		t.Error(p)
+	}
+}
+
+func checkActionTrail(d *deployment) []string {
+	var out []string
+	bad := func(format string, args ...any) { out = append(out, fmt.Sprintf(format, args...)) }
+	trs := eventbridge(d, "Default")
 	if len(trs) != 1 {
-		t.Fatalf("want one eventbridge trigger with eventSourceType Default (ActionTrail events), got %d", len(trs))
+		return []string{fmt.Sprintf("want one eventbridge trigger with eventSourceType Default (ActionTrail events), got %d", len(trs))}
 	}
 	tr := trs[0]
 	pattern, _ := tr.config["eventRuleFilterPattern"].(string)
@@ -864,68 +990,94 @@ func TestActionTrailTrigger(t *testing.T) {
 	dec := json.NewDecoder(strings.NewReader(pattern))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&p); err != nil {
-		t.Fatalf("eventRuleFilterPattern is not the expected JSON: %v\n%s", err, pattern)
+		return []string{fmt.Sprintf("eventRuleFilterPattern is not the expected JSON: %v\n%s", err, pattern)}
 	}
 	if !slices.Equal(p.Source, []string{"acs.ecs"}) {
-		t.Errorf("source = %v, want [acs.ecs]", p.Source)
+		bad("source = %v, want [acs.ecs]", p.Source)
 	}
 	if !slices.Contains(p.Type, "ecs:ActionTrail:ApiCall") {
-		t.Errorf("type = %v, want ecs:ActionTrail:ApiCall among them", p.Type)
+		bad("type = %v, want ecs:ActionTrail:ApiCall among them", p.Type)
 	}
 	for _, ty := range p.Type {
 		if !slices.Contains([]string{"ecs:ActionTrail:ApiCall", "ecs:ActionTrail:ConsoleOperation"}, ty) {
-			t.Errorf("type %q is not an ActionTrail record of ECS", ty)
+			bad("type %q is not an ActionTrail record of ECS", ty)
 		}
 	}
 	for _, n := range requiredEventNames {
 		if !slices.Contains(p.Data.EventName, n) {
-			t.Errorf("data.eventName lacks %s", n)
+			bad("data.eventName lacks %s", n)
 		}
 	}
 	for _, n := range p.Data.EventName {
 		if !slices.Contains(handledEventNames, n) {
-			t.Errorf("data.eventName %s is not an API the trigger package handles (ModifyImageSharePermission would loop)", n)
+			bad("data.eventName %s is not an API the trigger package handles (ModifyImageSharePermission would loop)", n)
 		}
 	}
 	if tr.config["triggerEnable"] != true {
-		t.Error("the ActionTrail trigger is not enabled")
+		bad("the ActionTrail trigger is not enabled")
 	}
+	return out
 }
 
 func TestWorkQueueTrigger(t *testing.T) {
-	d := load(t)
-	trs := eventbridge(t, d, "MNS")
+	for _, p := range checkWorkQueue(load(t)) {
+		t.Error(p)
+	}
+}
+
+// checkWorkQueue: the MNS trigger reads WORK_QUEUE as the function writes
+// it, is on, synchronous, batched within the timeout, and dead-letters.
+func checkWorkQueue(d *deployment) []string {
+	var out []string
+	bad := func(format string, args ...any) { out = append(out, fmt.Sprintf(format, args...)) }
+	trs := eventbridge(d, "MNS")
 	if len(trs) != 1 {
-		t.Fatalf("want one eventbridge trigger with eventSourceType MNS (the work queue), got %d", len(trs))
+		return []string{fmt.Sprintf("want one eventbridge trigger with eventSourceType MNS (the work queue), got %d", len(trs))}
 	}
 	c := trs[0].config
-	env := environment(t, d)
-	src := c["eventSourceConfig"].(map[string]any)
+	env, err := envOf(d)
+	if err != nil {
+		return []string{err.Error()}
+	}
+	if c["triggerEnable"] != true {
+		bad("the work-queue trigger is not enabled: deferrals and fan-out would pile up unread")
+	}
+	// Synchronous, so that EventBridge deletes a batch only once the function
+	// succeeded and retries (then dead-letters) it when it failed. An
+	// asynchronous trigger acknowledges the batch as soon as FC queued it:
+	// a failed invocation would lose the messages to FC's asynchronous retry.
+	if c["asyncInvocationType"] != false {
+		bad("asyncInvocationType = %v, want false: the batch must be acknowledged only after the function succeeded", c["asyncInvocationType"])
+	}
+	// The rule's filter must be a JSON object ('{}' passes every message).
+	var filter map[string]any
+	if pattern, _ := c["eventRuleFilterPattern"].(string); json.Unmarshal([]byte(pattern), &filter) != nil || filter == nil {
+		bad("eventRuleFilterPattern %q is not a JSON object ('{}' delivers every message)", c["eventRuleFilterPattern"])
+	}
+	src, _ := c["eventSourceConfig"].(map[string]any)
 	params, _ := src["eventSourceParameters"].(map[string]any)
 	mns, _ := params["sourceMNSParameters"].(map[string]any)
 	if q := mns["QueueName"]; q != env["WORK_QUEUE"] {
-		t.Errorf("the trigger reads queue %v, the function writes WORK_QUEUE %q", q, env["WORK_QUEUE"])
+		bad("the trigger reads queue %v, the function writes WORK_QUEUE %q", q, env["WORK_QUEUE"])
 	}
 	// The function's own work-queue messages are plain JSON (the MNS Go SDK
 	// never base64-encodes), so EventBridge must not decode them, and the
 	// function must not expect encoded bodies. IsBase64Decode defaults to true:
 	// it has to be written out.
 	if b, ok := mns["IsBase64Decode"]; !ok || b != false {
-		t.Errorf("IsBase64Decode = %v, want false written out (the default, true, would decode plain JSON bodies)", b)
+		bad("IsBase64Decode = %v, want false written out (the default, true, would decode plain JSON bodies)", b)
 	}
 	if env["BASE64_BODY"] != "false" {
-		t.Errorf("BASE64_BODY = %q, want false: the function's own messages are not encoded", env["BASE64_BODY"])
+		bad("BASE64_BODY = %q, want false: the function's own messages are not encoded", env["BASE64_BODY"])
 	}
 	run, _ := c["runOptions"].(map[string]any)
-	sink, _ := c["eventSinkConfig"].(map[string]any)
-	opt, _ := sink["deliveryOption"].(map[string]any)
-	if run["mode"] != "event-streaming" || opt["mode"] != run["mode"] {
-		t.Errorf("runOptions.mode %v, deliveryOption.mode %v: want event-streaming for both (batches)", run["mode"], opt["mode"])
+	if run["mode"] != "event-streaming" {
+		bad("runOptions.mode %v: want event-streaming (batches)", run["mode"])
 	}
 	bw, _ := run["batchWindow"].(map[string]any)
 	count, _ := bw["CountBasedWindow"].(int)
 	if count < 1 {
-		t.Fatalf("batchWindow.CountBasedWindow = %v, want a batch size", bw["CountBasedWindow"])
+		return append(out, fmt.Sprintf("batchWindow.CountBasedWindow = %v, want a batch size", bw["CountBasedWindow"]))
 	}
 	// A batch must fit in one invocation: messages run SWEEP_CONCURRENCY at a
 	// time, each may wait WAIT_READY_SECONDS (plus a minute for ECS and MNS).
@@ -933,21 +1085,110 @@ func TestWorkQueueTrigger(t *testing.T) {
 	wait, _ := strconv.Atoi(env["WAIT_READY_SECONDS"])
 	timeout, _ := d.props["timeout"].(int)
 	if need := (count + conc - 1) / max(conc, 1) * (wait + 60); need > timeout {
-		t.Errorf("a batch of %d messages may need %ds, above the %ds timeout", count, need, timeout)
+		bad("a batch of %d messages may need %ds, above the %ds timeout", count, need, timeout)
 	}
 	if dlq, _ := run["deadLetterQueue"].(map[string]any); dlq != nil {
 		arn, _ := dlq["Arn"].(string)
 		want := regexp.MustCompile(`^acs:mns:` + regexp.QuoteMeta(d.vars["region"]) + `:` + regexp.QuoteMeta(d.vars["accountId"]) + `:/queues/[A-Za-z0-9][A-Za-z0-9-]*$`)
 		if !want.MatchString(arn) {
-			t.Errorf("runOptions.deadLetterQueue.Arn = %q, want acs:mns:<region>:<account>:/queues/<name>", arn)
+			bad("runOptions.deadLetterQueue.Arn = %q, want acs:mns:<region>:<account>:/queues/<name>", arn)
 		}
 	}
+	return out
+}
+
+func TestQualifiers(t *testing.T) {
+	for _, p := range checkQualifiers(load(t)) {
+		t.Error(p)
+	}
+}
+
+// checkQualifiers: a trigger's qualifier names a version or alias of the
+// function, case-sensitively. This deployment publishes neither, so only
+// LATEST (fc3's default) exists; "latest" would name a missing alias.
+func checkQualifiers(d *deployment) []string {
+	var out []string
+	list, _ := d.props["triggers"].([]any)
+	for _, tr := range list {
+		m, _ := tr.(map[string]any)
+		if q, ok := m["qualifier"]; ok && q != "LATEST" {
+			out = append(out, fmt.Sprintf("trigger %v: qualifier %q, want LATEST (case-sensitive; no version or alias is published)", m["triggerName"], q))
+		}
+	}
+	return out
+}
+
+func TestNetwork(t *testing.T) {
+	for _, p := range checkNetwork(load(t)) {
+		t.Error(p)
+	}
+}
+
+// checkNetwork: the function reaches ECS and MNS. With internetAccess false
+// it has no public network, so it needs a VPC and both endpoints set to
+// their VPC forms (ECS_ENDPOINT ecs-vpc.<region>..., MNS_ENDPOINT the
+// -internal host); the defaults are the public endpoints.
+func checkNetwork(d *deployment) []string {
+	if ia, ok := d.props["internetAccess"]; !ok || ia != false {
+		return nil
+	}
+	env, err := envOf(d)
+	if err != nil {
+		return []string{err.Error()}
+	}
+	var out []string
+	if _, ok := d.props["vpcConfig"]; !ok {
+		out = append(out, "internetAccess is false and there is no vpcConfig: the function could reach neither ECS nor MNS")
+	}
+	for _, k := range []string{"ECS_ENDPOINT", "MNS_ENDPOINT"} {
+		if v := env[k]; !strings.Contains(v, "-vpc.") && !strings.Contains(v, "-internal.") && !strings.Contains(v, "-internal-vpc.") {
+			out = append(out, fmt.Sprintf("internetAccess is false but %s is %q: the default is the public endpoint; set the VPC endpoint", k, v))
+		}
+	}
+	return out
+}
+
+func TestTriggerOrder(t *testing.T) {
+	for _, p := range checkTriggerOrder(load(t)) {
+		t.Error(p)
+	}
+}
+
+// checkTriggerOrder: fc3 (devsapp/fc3 src/subCommands/deploy/impl/trigger.ts,
+// run) returns from its loop at the first EventBridge trigger whose
+// configuration has not changed, so on a redeploy no trigger after it is
+// created or updated. Every other trigger therefore comes before the
+// EventBridge ones.
+func checkTriggerOrder(d *deployment) []string {
+	seenEB := ""
+	for _, tr := range triggers(d) {
+		switch {
+		case tr.typ == "eventbridge":
+			if seenEB == "" {
+				seenEB = tr.name
+			}
+		case seenEB != "":
+			return []string{fmt.Sprintf("trigger %s (%s) comes after the EventBridge trigger %s: fc3 skips it on a redeploy when %s is unchanged; put it first", tr.name, tr.typ, seenEB, seenEB)}
+		}
+	}
+	return nil
+}
+
+// deployChecks are the checks beyond the schemas, by name, for the broken
+// copies of TestSchemaCheckCanFail.
+var deployChecks = map[string]func(*deployment) []string{
+	"function":    checkFunction,
+	"actiontrail": checkActionTrail,
+	"workqueue":   checkWorkQueue,
+	"qualifier":   checkQualifiers,
+	"network":     checkNetwork,
+	"order":       checkTriggerOrder,
 }
 
 func TestTimerTrigger(t *testing.T) {
 	d := load(t)
 	var timers []trig
-	for _, tr := range triggers(t, d) {
+	for _, tr := range triggers(d) {
 		if tr.typ == "timer" {
 			timers = append(timers, tr)
 		}
@@ -1001,7 +1242,7 @@ func TestFailureDestination(t *testing.T) {
 	if _, ok := aic["maxAsyncRetryAttempts"]; !ok {
 		t.Error("maxAsyncRetryAttempts not set")
 	}
-	for _, tr := range triggers(t, d) {
+	for _, tr := range triggers(d) {
 		if tr.typ == "eventbridge" && tr.config["asyncInvocationType"] == true && dest == "" {
 			t.Errorf("trigger %s invokes asynchronously but there is no failure destination", tr.name)
 		}
@@ -1076,8 +1317,9 @@ func strings1(v any) []string {
 // function calls, on exactly the resources s.yaml names: the three ECS image
 // APIs on the account's images, SendMessage on the outcome queue, the work
 // queue and the failure destination queue (Function Compute delivers
-// asynchronous failure records with the function's role), PublishMessage on
-// the outcome topic. Nothing else, no wildcard actions, no Deny tricks.
+// asynchronous failure records with the function's role), BatchSendMessage
+// on the work queue, PublishMessage on the outcome topic, PostLogStoreLogs on
+// the function's logstore. Nothing else, no wildcard actions, no Deny tricks.
 func TestRAMPolicy(t *testing.T) {
 	d := load(t)
 	env := environment(t, d)
@@ -1114,6 +1356,23 @@ func TestRAMPolicy(t *testing.T) {
 		{"ecs:DescribeImageSharePermission", images}:  true,
 		{"ecs:ModifyImageSharePermission", images}:    true,
 		{"mns:SendMessage", queue(env["WORK_QUEUE"])}: true,
+	}
+	// The sweep's fan-out uses BatchSendMessage: the current MNS API
+	// reference authorizes it as mns:BatchSendMessage, an older mapping table
+	// as mns:SendMessage. Both are granted, on the work queue only.
+	want[grant{"mns:BatchSendMessage", queue(env["WORK_QUEUE"])}] = true
+	// With a role set, FC 3.0 writes the function's logs with it: the
+	// logstore logConfig names, or, for logConfig: auto, the one fc3 creates
+	// (project serverless-<region>-<uuid of the account id>, logstore
+	// default-logs: devsapp/fc3 src/resources/sls/index.ts and
+	// src/default/resources.ts).
+	switch lc := d.props["logConfig"].(type) {
+	case string:
+		if lc == "auto" {
+			want[grant{"log:PostLogStoreLogs", fmt.Sprintf("acs:log:%s:%s:project/serverless-%s-*/logstore/default-logs", region, account, region)}] = true
+		}
+	case map[string]any:
+		want[grant{"log:PostLogStoreLogs", fmt.Sprintf("acs:log:%s:%s:project/%v/logstore/%v", region, account, lc["project"], lc["logstore"])}] = true
 	}
 	if q := env["OUTCOME_QUEUE"]; q != "" {
 		want[grant{"mns:SendMessage", queue(q)}] = true
