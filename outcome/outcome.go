@@ -116,6 +116,11 @@ type Outcome struct {
 	// images per status, and the Count* keys. The design asks for "counts by
 	// status" without naming the field; it is "counts", keyed by CountKeys.
 	Counts map[string]int `json:"counts,omitempty"`
+	// Truncated is set only when the outcome was cut to fit one MNS message
+	// (Fit): for each list cut ("added", "removed", "unchanged",
+	// "failures", "because") the number of entries it had, and under
+	// "strings" how many strings were shortened (they end in "…").
+	Truncated map[string]int `json:"truncated,omitempty"`
 }
 
 // MarshalJSON writes nil lists and maps as [] and {}.

@@ -104,6 +104,7 @@ func TestSchemaInStepWithTypes(t *testing.T) {
 		{"codes", sortedStrings(Codes), enum(t, defs["code"])},
 		{"statuses", sortedStrings(Statuses), enum(t, props["status"])},
 		{"count keys", sortedStrings(CountKeys), enum(t, sub(props, "counts", "propertyNames"))},
+		{"truncation keys", sortedStrings(TruncationKeys), enum(t, sub(props, "truncated", "propertyNames"))},
 		{"actions", sortedStrings(Actions), enum(t, props["action"])},
 		{"trigger types", sortedStrings(TriggerTypes), enum(t, sub(props, "trigger", "properties", "type"))},
 	}
@@ -177,6 +178,9 @@ func TestSamplesValidate(t *testing.T) {
 				Status: Failed, Attempt: 1, Error: &Error{Code: InvalidRequest, Message: "not JSON"},
 			}
 		}},
+		{name: "truncated", valid: true, edit: func(o *Outcome) { o.Truncated = map[string]int{TruncatedFailures: 200, TruncatedStrings: 3} }},
+		{name: "truncated with an unknown key", edit: func(o *Outcome) { o.Truncated = map[string]int{"apiCalls": 2} }},
+		{name: "truncated empty", raw: func(m map[string]any) { m["truncated"] = map[string]any{} }},
 		{name: "sweep without counts", edit: func(o *Outcome) { o.Action = ActionSweep; o.ImageID = "" }},
 		{name: "counts outside a sweep", edit: func(o *Outcome) { o.Counts = map[string]int{"failed": 1} }},
 		{name: "unknown code", edit: func(o *Outcome) { o.Failures[0].Code = "Oops" }},

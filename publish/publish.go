@@ -6,8 +6,8 @@
 package publish
 
 import (
+	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -120,8 +120,7 @@ func New(cfg Config) (*Publisher, error) {
 func (p *Publisher) CanDefer() bool { return p.work != nil }
 
 // Publish sends one outcome to the outcome queue and topic. An outcome too
-// large for a message is sent without its "because" and "unchanged" lists
-// (they can be recomputed from the policy) rather than not at all.
+// large for a message is cut to fit (see encode) rather than not sent.
 func (p *Publisher) Publish(ctx context.Context, o *outcome.Outcome) error {
 	body, err := p.encode(o)
 	if err != nil {
@@ -147,21 +146,19 @@ func (p *Publisher) Publish(ctx context.Context, o *outcome.Outcome) error {
 	return errors.Join(errs...)
 }
 
+// encode marshals an outcome to fit one message (outcome.Fit): lists cut to
+// their first entries, with counts in "truncated", rather than an outcome
+// too large to send, which would fail the invocation and every message of
+// its batch with it, on every redelivery.
 func (p *Publisher) encode(o *outcome.Outcome) ([]byte, error) {
-	body, err := json.Marshal(o)
+	body, err := outcome.Fit(o, p.cfg.MaxBodyBytes)
 	if err != nil {
 		return nil, fmt.Errorf("publish: encode outcome: %w", err)
 	}
-	if len(body) <= p.cfg.MaxBodyBytes {
-		return body, nil
+	if bytes.Contains(body, []byte(`"truncated":{`)) {
+		p.cfg.Logger.Warn("outcome truncated to fit a message", "outcomeId", o.OutcomeID, "imageId", o.ImageID, "bytes", len(body))
 	}
-	slim := *o
-	slim.Because, slim.Unchanged = nil, nil
-	if body, err = json.Marshal(&slim); err == nil && len(body) <= p.cfg.MaxBodyBytes {
-		p.cfg.Logger.Warn("outcome trimmed to fit a message", "outcomeId", o.OutcomeID, "imageId", o.ImageID)
-		return body, nil
-	}
-	return nil, fmt.Errorf("publish: outcome %s is %d bytes, above the %d-byte message limit", o.OutcomeID, len(body), p.cfg.MaxBodyBytes)
+	return body, nil
 }
 
 // Defer sends one request body to the work queue, hidden for delay.

@@ -111,8 +111,8 @@ func TestPublishGivesUpOnPermanentFailure(t *testing.T) {
 	}
 }
 
-func TestOversizeOutcomeIsTrimmedOrRefused(t *testing.T) {
-	_, cfg := setup(t)
+func TestOversizeOutcomeIsTruncatedOrRefused(t *testing.T) {
+	srv, cfg := setup(t)
 	cfg.OutcomeTopic, cfg.MaxBodyBytes = "", 2048
 	p, err := publish.New(cfg)
 	if err != nil {
@@ -123,12 +123,21 @@ func TestOversizeOutcomeIsTrimmedOrRefused(t *testing.T) {
 	for i := range 40 {
 		o.Because[strings.Repeat("9", 15)+string(rune('a'+i%26))] = []string{strings.Repeat("rule/group ", 5)}
 	}
-	if err := p.Publish(context.Background(), o); err != nil {
-		t.Fatalf("trimmable outcome refused: %v", err)
-	}
 	o.Failures = []*outcome.Error{{Code: outcome.Internal, Message: strings.Repeat("x", 4096)}}
-	if err := p.Publish(context.Background(), o); err == nil || !strings.Contains(err.Error(), "message limit") {
-		t.Fatalf("oversize outcome: %v", err)
+	if err := p.Publish(context.Background(), o); err != nil {
+		t.Fatalf("oversize outcome refused instead of truncated: %v", err)
+	}
+	msgs := srv.MNS.Messages("outcomes")
+	if len(msgs) != 1 || len(msgs[0].Body) > 2048 || !strings.Contains(msgs[0].Body, `"truncated":{`) {
+		t.Fatalf("published %d messages: %+v", len(msgs), msgs)
+	}
+	// A limit below what an outcome with empty lists needs cannot be met.
+	cfg.MaxBodyBytes = 200
+	if p, err = publish.New(cfg); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Publish(context.Background(), o); err == nil || !strings.Contains(err.Error(), "limit") {
+		t.Fatalf("outcome over a tiny limit: %v", err)
 	}
 }
 
