@@ -16,6 +16,29 @@ type Image struct {
 	Region  string
 	OwnerID string // the owner's account is never desired
 	Tags    map[string]string
+	// Encrypted is true when the image's snapshots are encrypted (by any
+	// key: DescribeImages does not say which). A rule with reencrypt shares
+	// such an image through a copy under its key instead of directly.
+	Encrypted bool
+	// IsCopy is true for a copy the product made (it carries the provenance
+	// tag): it is shared like its source but never copied again. The caller
+	// passes the source's region as Region, so that rules restricted to the
+	// source's region share its copies everywhere.
+	IsCopy bool
+}
+
+// A CopyTarget is a copy the policy wants of an image.
+type CopyTarget struct {
+	// Region is where the copy goes.
+	Region string
+	// KMSKeyID, when set, encrypts the copy with that customer-managed key
+	// (Encrypted=true, KMSKeyId on CopyImage).
+	KMSKeyID string
+	// Reencrypt marks the copy of an encrypted image in its own region,
+	// made because the rule says reencrypt.
+	Reencrypt bool
+	// Rule is the rule that asked for the copy.
+	Rule string
 }
 
 // A Decision is what the policy wants for one image.
@@ -60,6 +83,17 @@ type Decision struct {
 	// Unavailable lists the directory groups of matching rules that could
 	// not be read. Their members are neither added nor removed.
 	Unavailable []Unavailable
+
+	// Copies are the copies the matching rules want (copyTo, and reencrypt
+	// for an encrypted image), one per region, the first rule in file order
+	// deciding a region's key. Never set for a copy.
+	Copies []CopyTarget
+
+	// Moved are the accounts that rules with reencrypt want for an
+	// encrypted image: they are shared with its copy, not with the image
+	// (and are not in Accounts unless another rule wants them too). A
+	// caller must not prune them from the image because of that. Sorted.
+	Moved []string
 }
 
 // A Directory answers the members of the Resource Directory: Members(folder)
@@ -144,8 +178,23 @@ func (p *Policy) DesiredIn(img Image, dir Directory) Decision {
 		for _, a := range r.protect {
 			protect[a] = true
 		}
+		// A rule with reencrypt gives an encrypted image's accounts to its
+		// copy, not to the image.
+		target := &d
+		var moved Decision
+		if r.reencrypt != "" && img.Encrypted && !img.IsCopy {
+			target = &moved
+			d.addCopy(CopyTarget{Region: img.Region, KMSKeyID: r.reencrypt, Reencrypt: true, Rule: r.name})
+		}
+		if !img.IsCopy {
+			for _, c := range r.copyTo {
+				if c.Region != img.Region {
+					d.addCopy(c)
+				}
+			}
+		}
 		for _, s := range r.shares {
-			d.add(s.account, s.reason, img.OwnerID)
+			target.add(s.account, s.reason, img.OwnerID)
 		}
 		for _, s := range r.dirShares {
 			members, err := members(dir, s.folder)
@@ -155,11 +204,15 @@ func (p *Policy) DesiredIn(img Image, dir Directory) Decision {
 			}
 			reason := r.name + "/" + s.group + " (" + dirLabel(s.folder) + ")"
 			for _, m := range members {
-				d.add(m, reason, img.OwnerID)
+				target.add(m, reason, img.OwnerID)
 			}
 		}
 		if r.tagValue != "" {
-			p.addTagGroups(&d, r, img)
+			p.addTagGroups(target, r, img)
+		}
+		if target == &moved {
+			d.Moved = append(d.Moved, moved.Accounts...)
+			d.UnknownGroups = append(d.UnknownGroups, moved.UnknownGroups...)
 		}
 	}
 	if !matched {
@@ -170,6 +223,8 @@ func (p *Policy) DesiredIn(img Image, dir Directory) Decision {
 		d.Protect = slices.Sorted(maps.Keys(protect))
 	}
 	slices.Sort(d.Accounts)
+	slices.Sort(d.Moved)
+	d.Moved = slices.Compact(d.Moved)
 	return d
 }
 
@@ -188,6 +243,13 @@ func members(dir Directory, folder string) ([]string, error) {
 		return nil, outcome.Errorf(outcome.DirectoryUnavailable, "the Resource Directory was not read")
 	}
 	return dir.Members(folder)
+}
+
+// addCopy adds a copy unless one to its region is already wanted.
+func (d *Decision) addCopy(c CopyTarget) {
+	if !slices.ContainsFunc(d.Copies, func(o CopyTarget) bool { return o.Region == c.Region }) {
+		d.Copies = append(d.Copies, c)
+	}
 }
 
 func (p *Policy) addTagGroups(d *Decision, r *rule, img Image) {

@@ -259,3 +259,64 @@ func TestRegions(t *testing.T) {
 		})
 	}
 }
+
+func TestDesiredCopies(t *testing.T) {
+	p := mustParse(t, lines(
+		"version: 1",
+		"groups:",
+		`  prod: ["2000000000000001", "2000000000000002"]`,
+		"rules:",
+		"  - name: golden",
+		"    match: {tags: {env: prod}}",
+		"    shareWith: [prod]",
+		"    copyTo: [cn-shanghai, {region: ap-southeast-1, kmsKeyId: key-sg-0001}]",
+		"  - name: also-golden",
+		"    match: {tags: {env: prod}}",
+		`    shareWith: ["2000000000000003"]`,
+		"    copyTo: [{region: cn-shanghai, kmsKeyId: key-sh-0001}, cn-beijing]",
+		"  - name: secure",
+		"    match: {tags: {env: secure}, regions: [cn-hangzhou]}",
+		"    shareWith: [prod]",
+		"    reencrypt: {kmsKeyId: key-hz-0001}",
+	))
+	img := func(region string, encrypted, isCopy bool, env string) Image {
+		return Image{ID: "m-1", Region: region, OwnerID: "1000000000000001", Tags: map[string]string{"env": env},
+			Encrypted: encrypted, IsCopy: isCopy}
+	}
+	for _, tc := range []struct {
+		name         string
+		img          Image
+		wantAccounts []string
+		wantMoved    []string
+		wantCopies   []CopyTarget
+	}{
+		{"copyTo, first rule decides a region's key, own region skipped", img("cn-beijing", false, false, "prod"),
+			[]string{"2000000000000001", "2000000000000002", "2000000000000003"}, nil,
+			[]CopyTarget{{Region: "cn-shanghai", Rule: "golden"}, {Region: "ap-southeast-1", KMSKeyID: "key-sg-0001", Rule: "golden"}}},
+		{"a copy is shared but never copied", img("cn-hangzhou", false, true, "prod"),
+			[]string{"2000000000000001", "2000000000000002", "2000000000000003"}, nil, nil},
+		{"encrypted image with reencrypt: accounts move to the copy", img("cn-hangzhou", true, false, "secure"),
+			nil, []string{"2000000000000001", "2000000000000002"},
+			[]CopyTarget{{Region: "cn-hangzhou", KMSKeyID: "key-hz-0001", Reencrypt: true, Rule: "secure"}}},
+		{"unencrypted image with reencrypt is shared directly", img("cn-hangzhou", false, false, "secure"),
+			[]string{"2000000000000001", "2000000000000002"}, nil, nil},
+		{"the re-encrypted copy is shared", img("cn-hangzhou", true, true, "secure"),
+			[]string{"2000000000000001", "2000000000000002"}, nil, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := p.Desired(tc.img)
+			if !slices.Equal(d.Accounts, tc.wantAccounts) {
+				t.Errorf("Accounts = %v, want %v", d.Accounts, tc.wantAccounts)
+			}
+			if !slices.Equal(d.Moved, tc.wantMoved) {
+				t.Errorf("Moved = %v, want %v", d.Moved, tc.wantMoved)
+			}
+			if !reflect.DeepEqual(d.Copies, tc.wantCopies) {
+				t.Errorf("Copies = %+v, want %+v", d.Copies, tc.wantCopies)
+			}
+		})
+	}
+	if got, want := p.CopyRegions(), []string{"ap-southeast-1", "cn-beijing", "cn-shanghai"}; !slices.Equal(got, want) {
+		t.Errorf("CopyRegions = %v, want %v", got, want)
+	}
+}

@@ -20,9 +20,11 @@ import (
 // other key as unknown (a misspelt key must never silently disable a rule), and
 // schema_test.go checks that policy.schema.json declares exactly these keys.
 var (
-	policyKeys = []string{"version", "groups", "rules", "allow", "prune", "protect", "maxRemovalsPerImage", "maxSharesPerImage"}
-	ruleKeys   = []string{"name", "match", "shareWith", "shareWithTagValue", "prune", "protect"}
-	matchKeys  = []string{"tags", "regions"}
+	policyKeys    = []string{"version", "groups", "rules", "allow", "prune", "protect", "maxRemovalsPerImage", "maxSharesPerImage"}
+	ruleKeys      = []string{"name", "match", "shareWith", "shareWithTagValue", "prune", "protect", "copyTo", "reencrypt"}
+	matchKeys     = []string{"tags", "regions"}
+	copyToKeys    = []string{"region", "kmsKeyId"}
+	reencryptKeys = []string{"kmsKeyId"}
 	// A group written as a mapping is a Resource Directory group: exactly
 	// one of these keys.
 	directoryKeys = []string{"resourceDirectoryFolder", "resourceDirectory"}
@@ -43,6 +45,10 @@ const (
 	// InvalidParameter.ParentFolderId) describes it. The root folder ("r-"
 	// and 6) is not accepted: {resourceDirectory: true} says it plainly.
 	folderIDPattern = `^fd-[A-Za-z0-9]{10}$`
+	// A KMS key id: a KMS 3.0 id (key-...) or the older UUID form, as
+	// CopyImage's KMSKeyId takes them. An alias or ARN is refused: a copy
+	// made under an alias would change key when the alias moves.
+	kmsKeyIDPattern = `^(key-[A-Za-z0-9][A-Za-z0-9-]{2,62}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$`
 )
 
 var (
@@ -51,6 +57,7 @@ var (
 	regionRE    = regexp.MustCompile(regionPattern)
 	folderIDRE  = regexp.MustCompile(folderIDPattern)
 	rootIDRE    = regexp.MustCompile(`^r-[A-Za-z0-9]{6}$`)
+	kmsKeyIDRE  = regexp.MustCompile(kmsKeyIDPattern)
 )
 
 // Parse reads a policy from YAML or JSON (JSON is read as YAML, so both get
@@ -131,6 +138,17 @@ type ruleDoc struct {
 	tagValue      string     // shareWithTagValue; "" when absent or invalid
 	prune         *bool      // nil when absent: the policy's prune applies
 	protect       []entry
+	copyTo        []copyDoc
+	copyToNode    *yaml.Node // nil when absent
+	reencrypt     *entry     // reencrypt.kmsKeyId; nil when absent or invalid
+	reencryptNode *yaml.Node // nil when absent
+}
+
+// A copyDoc is one entry of copyTo: a region and, optionally, the KMS key
+// the copy is encrypted with there.
+type copyDoc struct {
+	region entry
+	kmsKey entry // value "" when absent
 }
 
 // A decoder accumulates problems while it walks the YAML node tree; nothing
@@ -361,6 +379,12 @@ func (d *decoder) rule(n *yaml.Node, path string) ruleDoc {
 		case "shareWith":
 			r.shareWithNode = v
 			r.shareWith = d.shareWith(v, p)
+		case "copyTo":
+			r.copyToNode = v
+			r.copyTo = d.copyTo(v, p)
+		case "reencrypt":
+			r.reencryptNode = v
+			r.reencrypt = d.reencrypt(v, p)
 		case "shareWithTagValue":
 			if s, ok := d.str(v, p, "a tag key"); ok {
 				if s == "" {
@@ -490,6 +514,89 @@ func (d *decoder) regions(n *yaml.Node, path string) []entry {
 		}
 	}
 	return es
+}
+
+// copyTo decodes a list of regions to copy to, each a region id or a mapping
+// {region, kmsKeyId}.
+func (d *decoder) copyTo(n *yaml.Node, path string) []copyDoc {
+	items := d.list(n, path, "a list of region ids or {region, kmsKeyId} mappings")
+	if items != nil && len(items) == 0 {
+		d.errorf(n, path, "copyTo is empty: list regions to copy to, or remove copyTo")
+	}
+	var cs []copyDoc
+	var seen []entry
+	for i, item := range items {
+		p := fmt.Sprintf("%s[%d]", path, i)
+		var c copyDoc
+		if item.Kind == yaml.MappingNode {
+			present := false
+			d.pairs(item, p, copyToKeys, "a copyTo entry", "key", func(key string, _, v *yaml.Node) {
+				kp := p + "." + key
+				switch key {
+				case "region":
+					present = true
+					if s, ok := d.regionID(v, kp); ok {
+						c.region = entry{s, v, kp}
+					}
+				case "kmsKeyId":
+					if s, ok := d.kmsKeyID(v, kp); ok {
+						c.kmsKey = entry{s, v, kp}
+					}
+				}
+			})
+			if !present {
+				d.errorf(item, p, "a copyTo entry needs region (and may have kmsKeyId)")
+			}
+		} else if s, ok := d.regionID(item, p); ok {
+			c.region = entry{s, item, p}
+		}
+		if c.region.node == nil || d.repeated(c.region.node, c.region.path, c.region.value, seen) {
+			continue
+		}
+		seen = append(seen, c.region)
+		cs = append(cs, c)
+	}
+	return cs
+}
+
+// reencrypt decodes {kmsKeyId}: the key a service-key image's copy is
+// encrypted with, in the image's own region.
+func (d *decoder) reencrypt(n *yaml.Node, path string) *entry {
+	if !d.is(n, path, yaml.MappingNode, "a mapping with kmsKeyId") {
+		return nil
+	}
+	var e *entry
+	d.pairs(n, path, reencryptKeys, "reencrypt", "key", func(_ string, _, v *yaml.Node) {
+		p := path + ".kmsKeyId"
+		if s, ok := d.kmsKeyID(v, p); ok {
+			e = &entry{s, v, p}
+		}
+	})
+	if e == nil && !slices.ContainsFunc(n.Content, func(k *yaml.Node) bool { return k.Value == "kmsKeyId" }) {
+		d.errorf(n, path, "reencrypt needs kmsKeyId: the customer-managed KMS key the copy is encrypted with")
+	}
+	return e
+}
+
+// regionID decodes one region id.
+func (d *decoder) regionID(n *yaml.Node, path string) (string, bool) {
+	s, ok := d.str(n, path, "a region id")
+	if ok && !regionRE.MatchString(s) {
+		d.errorf(n, path, "%q is not a region id (such as cn-shanghai)", s)
+		return "", false
+	}
+	return s, ok
+}
+
+// kmsKeyID decodes one KMS key id.
+func (d *decoder) kmsKeyID(n *yaml.Node, path string) (string, bool) {
+	s, ok := d.str(n, path, "a KMS key id")
+	if ok && !kmsKeyIDRE.MatchString(s) {
+		d.errorf(n, path, "%q is not a KMS key id: want key-... or a UUID such as "+
+			"e522b26d-abf6-4e0d-b5da-04b7a1b2c33c (an alias or ARN is not accepted)", s)
+		return "", false
+	}
+	return s, ok
 }
 
 // shareWith decodes a list of group names and account ids. An entry made only

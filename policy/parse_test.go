@@ -230,6 +230,78 @@ var problemCases = []struct {
 		"    match: {tags: {env: prod}}",
 		`    shareWith: ["2000000000000001", "2000000000000002", "2000000000000003"]`),
 		[]want{{6, "shares with 3 accounts once groups are expanded; an image can be shared with at most 2"}}, schemaAccepts},
+
+	// Distribution: copyTo and reencrypt.
+	{"copyTo not a region", withHeader(
+		"rules:",
+		"  - name: r",
+		"    match: {tags: {env: prod}}",
+		"    shareWith: [prod]",
+		"    copyTo: [cn-shanghai, Shanghai]"),
+		[]want{{9, `rules[0].copyTo[1]: "Shanghai" is not a region id`}}, schemaRejects},
+	{"copyTo empty", withHeader(
+		"rules:",
+		"  - name: r",
+		"    match: {tags: {env: prod}}",
+		"    shareWith: [prod]",
+		"    copyTo: []"),
+		[]want{{9, "rules[0].copyTo: copyTo is empty"}}, schemaRejects},
+	{"copyTo bad kmsKeyId", withHeader(
+		"rules:",
+		"  - name: r",
+		"    match: {tags: {env: prod}}",
+		"    shareWith: [prod]",
+		"    copyTo: [{region: ap-southeast-1, kmsKeyId: alias/golden}]"),
+		[]want{{9, `rules[0].copyTo[0].kmsKeyId: "alias/golden" is not a KMS key id`}}, schemaRejects},
+	{"copyTo entry without region", withHeader(
+		"rules:",
+		"  - name: r",
+		"    match: {tags: {env: prod}}",
+		"    shareWith: [prod]",
+		"    copyTo: [{kmsKeyId: key-sg-0001}]"),
+		[]want{{9, "rules[0].copyTo[0]: a copyTo entry needs region"}}, schemaRejects},
+	{"copyTo unknown key", withHeader(
+		"rules:",
+		"  - name: r",
+		"    match: {tags: {env: prod}}",
+		"    shareWith: [prod]",
+		"    copyTo: [{region: cn-beijing, kmsKey: key-bj-0001}]"),
+		[]want{{9, `unknown key "kmsKey" (did you mean "kmsKeyId"?)`}}, schemaRejects},
+	{"copyTo own only region", withHeader(
+		"rules:",
+		"  - name: r",
+		"    match: {tags: {env: prod}, regions: [cn-hangzhou]}",
+		"    shareWith: [prod]",
+		"    copyTo: [cn-hangzhou]"),
+		[]want{{9, "copyTo names cn-hangzhou, the only region the rule matches in"}}, schemaAccepts},
+	{"reencrypt without kmsKeyId", withHeader(
+		"rules:",
+		"  - name: r",
+		"    match: {tags: {env: prod}, regions: [cn-hangzhou]}",
+		"    shareWith: [prod]",
+		"    reencrypt: {}"),
+		[]want{{9, "rules[0].reencrypt: reencrypt needs kmsKeyId"}}, schemaRejects},
+	{"reencrypt not a key id", withHeader(
+		"rules:",
+		"  - name: r",
+		"    match: {tags: {env: prod}, regions: [cn-hangzhou]}",
+		"    shareWith: [prod]",
+		"    reencrypt: {kmsKeyId: acs:kms:cn-hangzhou:1000000000000001:key/abc}"),
+		[]want{{9, "is not a KMS key id"}}, schemaRejects},
+	{"reencrypt in every region", withHeader(
+		"rules:",
+		"  - name: r",
+		"    match: {tags: {env: secure}}",
+		"    shareWith: [prod]",
+		"    reencrypt: {kmsKeyId: key-hz-0001}"),
+		[]want{{9, "the rule matches in every region, but a KMS key belongs to one region"}}, schemaAccepts},
+	{"reencrypt in two regions", withHeader(
+		"rules:",
+		"  - name: r",
+		"    match: {tags: {env: secure}, regions: [cn-hangzhou, cn-beijing]}",
+		"    shareWith: [prod]",
+		"    reencrypt: {kmsKeyId: e522b26d-abf6-4e0d-b5da-04b7a1b2c33c}"),
+		[]want{{9, "the rule matches in 2 regions"}}, schemaAccepts},
 }
 
 // quotedIDs returns n consecutive account ids from first, quoted and

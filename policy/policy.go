@@ -21,6 +21,7 @@ type Policy struct {
 	maxRemovals int
 	maxShares   int
 	regions     []string // sorted union of the regions rules name
+	copyRegions []string // sorted union of the regions rules copy to
 	everyRegion bool     // some rule names no regions
 	warnings    []Problem
 }
@@ -38,6 +39,10 @@ type rule struct {
 	dirShares []dirShare
 	prune     *bool    // nil: the policy's prune
 	protect   []string // besides the policy's protect, on the images the rule matches
+	copyTo    []CopyTarget
+	// reencrypt is the KMS key an encrypted image the rule matches is
+	// copied under, in its own region; "" if none.
+	reencrypt string
 }
 
 // A dirShare is a Resource Directory group a rule shares with.
@@ -121,6 +126,11 @@ func (p *Policy) MaxSharesPerImage() int { return p.maxShares }
 // region, or its configured list). Regions is empty when no rule names a
 // region.
 func (p *Policy) Regions() []string { return slices.Clone(p.regions) }
+
+// CopyRegions returns the regions rules copy images to (copyTo), sorted. A
+// sweep scans them too, so that copies are shared and kept in line like any
+// image.
+func (p *Policy) CopyRegions() []string { return slices.Clone(p.copyRegions) }
 
 // EveryRegion reports whether some rule has no regions and so applies to
 // images in every region.

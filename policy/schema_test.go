@@ -128,10 +128,12 @@ func join(where, key string) string {
 func TestSchemaKeysMatchLoader(t *testing.T) {
 	keys, _ := schemaShape(t)
 	want := map[string][]string{
-		"":              slices.Sorted(slices.Values(policyKeys)),
-		"rules[]":       slices.Sorted(slices.Values(ruleKeys)),
-		"rules[].match": slices.Sorted(slices.Values(matchKeys)),
-		"groups.*":      slices.Sorted(slices.Values(directoryKeys)),
+		"":                  slices.Sorted(slices.Values(policyKeys)),
+		"rules[]":           slices.Sorted(slices.Values(ruleKeys)),
+		"rules[].match":     slices.Sorted(slices.Values(matchKeys)),
+		"groups.*":          slices.Sorted(slices.Values(directoryKeys)),
+		"rules[].copyTo[]":  slices.Sorted(slices.Values(copyToKeys)),
+		"rules[].reencrypt": slices.Sorted(slices.Values(reencryptKeys)),
 	}
 	if !maps.EqualFunc(keys, want, slices.Equal) {
 		t.Errorf("schema keys differ from the loader's:\nschema: %v\nloader: %v", keys, want)
@@ -151,6 +153,10 @@ func TestSchemaPatternsMatchLoader(t *testing.T) {
 		"rules[].shareWith[]":               accountIDPattern,
 		"rules[].shareWith[] (alternative)": groupNamePattern,
 		"rules[].match.regions[]":           regionPattern,
+		"rules[].copyTo[]":                  regionPattern,
+		"rules[].copyTo[].region":           regionPattern,
+		"rules[].copyTo[].kmsKeyId":         kmsKeyIDPattern,
+		"rules[].reencrypt.kmsKeyId":        kmsKeyIDPattern,
 	}
 	if !maps.Equal(patterns, want) {
 		t.Errorf("schema patterns differ from the loader's:\nschema: %v\nloader: %v", patterns, want)

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
@@ -69,6 +70,7 @@ func (d *decoder) compile(doc *document) *Policy {
 
 	firstLine := map[string]int{} // rule name -> line of its first use
 	regions := map[string]bool{}
+	copyRegions := map[string]bool{}
 	for _, rd := range doc.rules {
 		r := rule{name: rd.name.value, tagValue: rd.tagValue, prune: rd.prune, protect: values(rd.protect)}
 		if n := rd.name.node; n != nil {
@@ -117,6 +119,10 @@ func (d *decoder) compile(doc *document) *Policy {
 				"shares with %d accounts once groups are expanded; an image can be shared with at most %d (maxSharesPerImage)",
 				len(accounts), p.maxShares)
 		}
+		d.copies(&r, rd)
+		for _, c := range r.copyTo {
+			copyRegions[c.Region] = true
+		}
 		switch {
 		case r.tagValue != "" && len(groupList) == 0:
 			d.warnf(rd.node, rd.path+".shareWithTagValue",
@@ -143,6 +149,7 @@ func (d *decoder) compile(doc *document) *Policy {
 	}
 	p.protectList = slices.Sorted(maps.Keys(p.protected))
 	p.regions = slices.Sorted(maps.Keys(regions))
+	p.copyRegions = slices.Sorted(maps.Keys(copyRegions))
 	p.index = newIndex(p.rules)
 	return p
 }
@@ -160,4 +167,36 @@ func defined(groups []string) string {
 		return "the policy defines no groups"
 	}
 	return "defined groups: " + strings.Join(groups, ", ")
+}
+
+// copies checks and compiles a rule's copyTo and reencrypt.
+//
+// A KMS key lives in one region, so reencrypt (which copies in the image's
+// own region under one key) needs a rule that matches in exactly one region:
+// in any other region the key does not exist and every copy would fail with
+// InvalidParameter.KMSKeyId.NotFound. A copyTo entry naming the only region
+// the rule matches in would copy an image onto its own region, which is what
+// reencrypt is for.
+func (d *decoder) copies(r *rule, rd ruleDoc) {
+	for _, c := range rd.copyTo {
+		if len(r.regions) == 1 && r.regions[0] == c.region.value {
+			d.errorf(c.region.node, c.region.path, "copyTo names %s, the only region the rule matches in: "+
+				"an image is not copied onto its own region (use reencrypt to copy it there under a KMS key)", c.region.value)
+			continue
+		}
+		r.copyTo = append(r.copyTo, CopyTarget{Region: c.region.value, KMSKeyID: c.kmsKey.value, Rule: r.name})
+	}
+	if rd.reencrypt == nil {
+		return
+	}
+	if len(r.regions) != 1 {
+		what := "matches in every region"
+		if len(r.regions) > 1 {
+			what = fmt.Sprintf("matches in %d regions", len(r.regions))
+		}
+		d.errorf(rd.reencrypt.node, rd.reencrypt.path, "the rule %s, but a KMS key belongs to one region: "+
+			"give the rule match.regions with the one region of key %s (one rule per region and key)", what, rd.reencrypt.value)
+		return
+	}
+	r.reencrypt = rd.reencrypt.value
 }
