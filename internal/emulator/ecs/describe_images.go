@@ -152,6 +152,7 @@ func (s *Service) imageBody(im *image, self bool, status, progress string) image
 	b := imageBody{
 		ImageID:              im.ID,
 		ImageName:            im.Name,
+		Description:          im.Description,
 		Status:               status,
 		Progress:             progress,
 		ImageOwnerAlias:      "others",

@@ -166,6 +166,94 @@ func lookup(code string) (status int, message string, ok bool) {
 	case "InvalidParameter.KMSKeyId.CMKNotEnabled":
 		return forbidden, "The customer master key is not enabled.", true
 
+	// CopyImage (current reference, docs/copyimage-errors.md). Codes shared
+	// with other calls (InvalidImageId.NotFound, IncorrectImageStatus,
+	// OperationDeined.EncryptedSnapshot, InternalError, ...) keep their one
+	// status above, as the reference gives them for CopyImage too, except
+	// KMSKeyId.CMKUnauthorized and CMKNotEnabled, already 403 above.
+	case "InvalidDescription.Malformed":
+		return bad, "The specified destination description is wrongly formed.", true
+	case "SourceRegion.NotFound":
+		return bad, "The source region not found.", true
+	case "DestinationRegion.NotFound":
+		return bad, "The destination region not found.", true
+	case "InvalidSnapshotId.NotFound":
+		return bad, "The specified SnapshotId does not exist.", true
+	case "InvalidImageName.Duplicated":
+		return bad, "The specified image name is already in use in the target region. Please try a different one.", true
+	case "InvalidParameter.EncryptedIllegal":
+		return bad, "The specified parameter Encrypted must be true when kmsKeyId is not empty.", true
+	case "InvalidEncrypted.NotMatchEncryptAlgorithm":
+		return bad, "The specified parameter Encrypted must be true when EncryptAlgorithm is not empty.", true
+	case "InvalidEncryptAlgorithm":
+		return bad, "The specified parameter EncryptAlgorithm is not valid.", true
+	case "InvalidEncrypted.NotMatchKmsKeyId":
+		return bad, "The specified parameter Encrypted must be true when KmsKeyId is not empty.", true
+	case "OperationDenied.CommunityImage":
+		return bad, "Community image does not support copy.", true
+	case "InvalidImageName.Malformed":
+		return bad, "The specified destination image name is wrongly formed.", true
+	case "InvalidParameter.KmsNotEnabled":
+		return bad, "The specified operation need enable KMS.", true
+	case "OperationDenied.ImageCopyConflict":
+		return bad, "The same image cannot be copied concurrently. Please wait until the last copy is completed before performing the next operation.", true
+	case "Account.Arrearage":
+		return bad, "Your account has an outstanding payment.", true
+	case "InvalidAliUid.IsNull":
+		return http.StatusUnauthorized, "The aliUid must not be null.", true
+	case "Forbbiden": // sic, as CopyImage's table spells it
+		return forbidden, "User not authorized to operate on the specified resource.", true
+	case "QuotaExceed.Image":
+		return forbidden, "The number of images exceeds the limit.", true
+	case "QuotaExceed.Snapshot":
+		return forbidden, "The snapshot quota exceeds.", true
+	case "OperationDenied.ImageCopying":
+		return forbidden, "The image is currently being copied. Please try again later.", true
+	case "RegionNotSupportCopy":
+		return forbidden, "The region not support copy.", true
+	case "InvalidSnapshot.TooOld":
+		return forbidden, "This operation is denied because the specified snapshot is created before 2013-07-15.", true
+	case "OperationDenied":
+		return forbidden, "The specified snapshot is not allowed to create image.", true
+	case "IncorrectDestinationRegion":
+		return forbidden, "The destination region is not equal the target region.", true
+	case "OperationDenied.SameRegionOnly":
+		return forbidden, "The image shared from others can not be copied to another region directly.", true
+	case "OperationDenied.NotPublished":
+		return forbidden, "The operation is denied because corresponding marketplace image is not published in destination region.", true
+	case "OperationDenied.NotAuthorized":
+		return forbidden, "The operation is denied because corresponding marketplace image is not authorized to current user.", true
+	case "OperationDenied.EncryptSnapshotAcrossRegion":
+		return forbidden, "The image do not contain encrypted snapshots, which do not support copying to encrypted ones.", true
+	case "InvalidParameter.KMSKeyId.KMSUnauthorized":
+		return forbidden, "ECS service have no right to access your KMS.", true
+	case "InvalidRegion.NotSupport":
+		return forbidden, "The specified region does not support byok.", true
+	case "UserNotInTheWhiteList":
+		return forbidden, "The user is not in byok white list.", true
+	case "InvalidRegionId.NotSupportEncryptAlgorithm":
+		return forbidden, "The current region does not support creating encrypted disks with EncryptAlgorithm.", true
+	case "OperationDenied.KmsServiceUnauthorized":
+		return forbidden, "The account is not authorized to kms service, please authorize it.", true
+	case "OperationDenied.NonCompliantDestinationRegion":
+		return forbidden, "The copy operation to the destination region is not in compliance with regulations.", true
+	case "InvalidEncrypted.NotMatchDiskDefaultEncryption":
+		return forbidden, "The specified parameter Encrypted not match for your account default encryption settings.", true
+	case "InvalidParameter.DataEncryptedKeyCreateFailed":
+		return forbidden, "Create kms data encrypted key fail.", true
+	case "SizeExceed.Image":
+		return forbidden, "The image exceeds the maximum size.", true
+	case "InvalidOperation.VhdImageUnsupported":
+		return forbidden, "The specified vhd image is not supported for this operation. Please switch to a raw image and retry.", true
+	case "InvalidOperation.CloudBoxImageCopyUnsupported":
+		return forbidden, "Copying CloudBox images is not supported.", true
+	case "InvalidParameter.KMSKeyId.NotFound":
+		return notFound, "The specified KMSKeyId does not exist.", true
+	case "InvalidResourceGroup.NotFound":
+		return notFound, "The ResourceGroup provided does not exist in our records.", true
+	case "InvalidOperation.Conflict":
+		return http.StatusConflict, "Request was denied due to conflict with a previous request, please try again later.", true
+
 	// ListTagResources.
 	case "InvalidResourceType.NotFound":
 		return bad, "The ResourceType provided does not exist in our records.", true

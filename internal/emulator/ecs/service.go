@@ -1,6 +1,6 @@
 // Package ecs emulates the ECS RPC API (version 2014-05-26) for the calls
 // the product makes: DescribeImages, DescribeImageSharePermission,
-// ModifyImageSharePermission and ListTagResources.
+// ModifyImageSharePermission, ListTagResources and CopyImage (copy_image.go).
 //
 // It is a product feature, used by the function's own tests and by anyone's
 // integration tests through the emulate command, from any language. It
@@ -87,6 +87,7 @@ type Service struct {
 	accounts   map[string]bool
 	moreThan10 string
 	log        []ModifyRecord
+	tokens     map[string]tokenRecord // CopyImage's ClientTokens
 }
 
 // maxNonces bounds the replay cache (see nonceCache).
@@ -110,6 +111,7 @@ func New(w *world.World, clk clock.Clock, inj *fault.Injector, stop <-chan struc
 		images:     map[string]*image{},
 		accounts:   map[string]bool{w.Owner: true},
 		moreThan10: w.MoreThan10,
+		tokens:     map[string]tokenRecord{},
 	}
 	if s.moreThan10 == "" {
 		s.moreThan10 = world.MoreThan10Ignore
@@ -177,6 +179,8 @@ func (s *Service) handlerFor(action string) handler {
 		return s.modifyImageSharePermission
 	case "ListTagResources":
 		return s.listTagResources
+	case "CopyImage":
+		return s.copyImage
 	}
 	return nil
 }

@@ -16,6 +16,7 @@ type image struct {
 	world.Image
 	created  time.Time
 	sharedAt map[string]time.Time
+	copyOf   string // the source image of a CopyImage copy
 }
 
 // newImage copies im (no aliasing of the caller's slices and maps) and fills
@@ -126,6 +127,34 @@ func (s *Service) PutImage(im world.Image) {
 	s.images[im.ID] = st
 	s.accounts[st.Owner] = true
 	s.regions[st.Region] = true
+}
+
+// DeleteImage removes an image, as DeleteImage would (a test's way of
+// deleting a copy behind the function's back). It reports whether the image
+// existed.
+func (s *Service) DeleteImage(imageID string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.images[imageID]; !ok {
+		return false
+	}
+	delete(s.images, imageID)
+	s.order = slices.DeleteFunc(s.order, func(id string) bool { return id == imageID })
+	return true
+}
+
+// Images returns every image in region, as the service sees them now, in
+// the order they were added.
+func (s *Service) Images(region string) []world.Image {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []world.Image
+	for _, id := range s.order {
+		if im := s.images[id]; im.Region == region {
+			out = append(out, im.view(s.clk.Now()))
+		}
+	}
+	return out
 }
 
 // SetTags replaces an image's tags (as TagResources and UntagResources

@@ -68,6 +68,39 @@ type World struct {
 	// Accounts.Account[].AliyunId: AliyunIDString (default, the reference's
 	// parameter table) or AliyunIDNumber (the reference's response example).
 	AliyunIDType string `yaml:"aliyunIdType"`
+	// CopyTakes is how long a CopyImage copy stays Creating on the emulated
+	// clock; default DefaultCopyTakes.
+	CopyTakes Duration `yaml:"copyTakes"`
+	// KMSKeys are the customer-managed KMS keys that exist, for CopyImage's
+	// KMSKeyId. Any other key id is InvalidParameter.KMSKeyId.NotFound.
+	KMSKeys []KMSKey `yaml:"kmsKeys"`
+}
+
+// DefaultCopyTakes is how long a copy stays Creating unless the world says.
+const DefaultCopyTakes = Duration(5 * time.Minute)
+
+// KMSKey is a customer-managed key. In YAML it is either a key id (a key
+// usable in every region) or a mapping.
+type KMSKey struct {
+	ID string `yaml:"id"`
+	// Region, when set, is the only region the key exists in (keys are
+	// regional in KMS); empty: every region, for short world files.
+	Region string `yaml:"region"`
+	// Disabled keys answer InvalidParameter.KMSKeyId.CMKNotEnabled.
+	Disabled bool `yaml:"disabled"`
+	// Unauthorized keys answer InvalidParameter.KMSKeyId.KMSUnauthorized:
+	// ECS has no right to use them.
+	Unauthorized bool `yaml:"unauthorized"`
+}
+
+// UnmarshalYAML accepts a bare key id or a mapping.
+func (k *KMSKey) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		k.ID = n.Value
+		return nil
+	}
+	type plain KMSKey
+	return decodeStrict(n, (*plain)(k))
 }
 
 // DefaultShareQuota is ECS's per-image share quota unless raised by a ticket.
@@ -139,6 +172,11 @@ type Image struct {
 	// Encryption of its snapshots: none | cmk | service-key.
 	Encryption string   `yaml:"encryption"`
 	SharedWith []string `yaml:"sharedWith"`
+	// Description is the image's description.
+	Description string `yaml:"description"`
+	// KMSKeyID is the customer-managed key of a cmk image (set on copies
+	// made under a key).
+	KMSKeyID string `yaml:"kmsKeyId"`
 }
 
 // Fault is an injected failure. Faults are matched in order; each matching
@@ -174,6 +212,7 @@ const (
 // rate limit, as the service limits each API of an account on its own.
 var ECSActions = []string{
 	"DescribeImages", "DescribeImageSharePermission", "ModifyImageSharePermission", "ListTagResources",
+	"CopyImage",
 }
 
 // RateLimit is a token bucket on real time.
@@ -291,6 +330,9 @@ func (w *World) setDefaults() {
 	}
 	if w.AliyunIDType == "" {
 		w.AliyunIDType = AliyunIDString
+	}
+	if w.CopyTakes == 0 {
+		w.CopyTakes = DefaultCopyTakes
 	}
 	if w.StartTime.IsZero() {
 		w.StartTime = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -424,6 +466,15 @@ func (w *World) validate() error {
 		if f.Times < 0 || f.After < 0 {
 			bad("faults[%d]: times and after must not be negative", i)
 		}
+	}
+	if w.CopyTakes < 0 {
+		bad("copyTakes must not be negative")
+	}
+	for i, k := range w.KMSKeys {
+		if k.ID == "" || seen["k:"+k.Region+"/"+k.ID] {
+			bad("kmsKeys[%d]: empty or duplicate key id %q", i, k.ID)
+		}
+		seen["k:"+k.Region+"/"+k.ID] = true
 	}
 	if rl := w.RateLimit; rl != nil && rl.CallsPerSecond <= 0 {
 		bad("rateLimit.callsPerSecond must be positive")
