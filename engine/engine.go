@@ -169,6 +169,9 @@ type run struct {
 	// batch is the 1-based number of the plan's batch being applied, for
 	// logs; 0 outside apply.
 	batch int
+	// classify, when set, replaces the share calls' code table (CopyImage
+	// has a table of its own).
+	classify func(error) (*outcome.Error, codeInfo)
 }
 
 // Run observes, plans, applies and verifies one image.

@@ -17,7 +17,9 @@ type Observed struct {
 	// caller owns, "others" for one shared with it. It decides ownership, so
 	// the engine needs no separate look-up of its own account id.
 	OwnerAlias string
-	Tags       map[string]string
+	// Name and Description are the image's, for its copies.
+	Name, Description string
+	Tags              map[string]string
 	// Encrypted is true when any of the image's disk mappings is encrypted.
 	// DescribeImages does not say with which key: a CMK-encrypted image can
 	// be shared, a service-key one cannot, and only ModifyImageSharePermission's
@@ -63,7 +65,8 @@ func (r *run) describeImage() (Observed, *outcome.Error) {
 			Status:     im.Status,
 			OwnerID:    strconv.FormatInt(im.ImageOwnerId, 10),
 			OwnerAlias: im.ImageOwnerAlias,
-			Tags:       map[string]string{},
+			Name:       im.ImageName, Description: im.Description,
+			Tags: map[string]string{},
 		}
 		for _, t := range im.Tags.Tag {
 			k, v := t.TagKey, t.TagValue

@@ -80,7 +80,11 @@ func (r *run) callInfo(api string, fn func() error, settle settleFunc) (*outcome
 		if err == nil {
 			return nil, codeInfo{}
 		}
-		oe, info := classify(err)
+		cl := classify
+		if r.classify != nil {
+			cl = r.classify
+		}
+		oe, info := cl(err)
 		log := r.log.With("api", api, "attempt", attempt, "code", oe.Code, "ecsCode", oe.ECSCode, "requestId", oe.RequestID)
 		if r.batch > 0 {
 			log = log.With("batch", r.batch)

@@ -41,6 +41,11 @@ const (
 	// throttled past the retries), so the rules sharing with its groups did
 	// nothing, and nothing was removed for them.
 	DirectoryUnavailable Code = "DirectoryUnavailable"
+	// Codes of the copy step (CopyImage).
+	ImageQuotaExceeded Code = "ImageQuotaExceeded" // the region holds the most custom images (or snapshots) allowed
+	CopyInProgress     Code = "CopyInProgress"     // the image is being copied already; it is copied again later
+	KMSKeyUnusable     Code = "KMSKeyUnusable"     // the KMS key is missing, disabled, or not usable by ECS
+	CopyUnsupported    Code = "CopyUnsupported"    // this image cannot be copied there (region, size, kind, encryption)
 )
 
 // Codes lists every product code, for schemas, documentation and tests.
@@ -51,6 +56,7 @@ var Codes = []Code{
 	InvalidEvent, InvalidRequest, InvalidPolicy, Throttled, PermissionDenied,
 	RegionNotFound, CloudUnavailable, VerificationFailed, Internal,
 	DirectoryUnavailable,
+	ImageQuotaExceeded, CopyInProgress, KMSKeyUnusable, CopyUnsupported,
 }
 
 // Error is the product's typed error. It is what the engine, the policy and the

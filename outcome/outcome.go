@@ -53,6 +53,10 @@ const (
 	ActionShare     = "share"
 	ActionUnshare   = "unshare"
 	ActionSweep     = "sweep"
+	// ActionCopy is the outcome of one copy of an image (copyTo, reencrypt):
+	// RegionID and ImageID are the copy's, SourceRegionID and SourceImageID
+	// the image copied.
+	ActionCopy = "copy"
 	// ActionUnknown is for an InvalidEvent or InvalidRequest outcome whose
 	// action could not be read: the design lists no value for it, and an
 	// empty string would say nothing to a consumer switching on action.
@@ -60,7 +64,7 @@ const (
 )
 
 // Actions lists every action, for schemas and tests.
-var Actions = []string{ActionReconcile, ActionShare, ActionUnshare, ActionSweep, ActionUnknown}
+var Actions = []string{ActionReconcile, ActionShare, ActionUnshare, ActionSweep, ActionCopy, ActionUnknown}
 
 // Trigger types: what delivered the request.
 const (
@@ -94,14 +98,19 @@ type Outcome struct {
 	Trigger       Trigger `json:"trigger"`
 	// RegionID and ImageID are empty only on a sweep summary and on an
 	// outcome for a request that could not be parsed.
-	RegionID  string   `json:"regionId,omitempty"`
-	ImageID   string   `json:"imageId,omitempty"`
-	Action    string   `json:"action"`
-	DryRun    bool     `json:"dryRun"`
-	Status    Status   `json:"status"`
-	Added     []string `json:"added"`
-	Removed   []string `json:"removed"`
-	Unchanged []string `json:"unchanged"`
+	RegionID string `json:"regionId,omitempty"`
+	ImageID  string `json:"imageId,omitempty"`
+	// SourceRegionID and SourceImageID are set on a copy's outcome only
+	// (Action "copy"): the image that was copied. ImageID is then the copy,
+	// empty when no copy could be made.
+	SourceRegionID string   `json:"sourceRegionId,omitempty"`
+	SourceImageID  string   `json:"sourceImageId,omitempty"`
+	Action         string   `json:"action"`
+	DryRun         bool     `json:"dryRun"`
+	Status         Status   `json:"status"`
+	Added          []string `json:"added"`
+	Removed        []string `json:"removed"`
+	Unchanged      []string `json:"unchanged"`
 	// Failures are per-account results that did not succeed.
 	Failures []*Error `json:"failures"`
 	// Error is set when the image as a whole could not be handled.
@@ -121,6 +130,18 @@ type Outcome struct {
 	// "failures", "because") the number of entries it had, and under
 	// "strings" how many strings were shortened (they end in "…").
 	Truncated map[string]int `json:"truncated,omitempty"`
+	// Copies lists, on a source image's reconcile, the copies this request
+	// made or found (each also gets an outcome of its own, action "copy"). A
+	// service-key image whose rule says reencrypt is shared through its
+	// copy, named here.
+	Copies []CopyRef `json:"copies,omitempty"`
+}
+
+// CopyRef names a copy of an image and how its copy step ended.
+type CopyRef struct {
+	RegionID string `json:"regionId"`
+	ImageID  string `json:"imageId,omitempty"`
+	Status   Status `json:"status"`
 }
 
 // MarshalJSON writes nil lists and maps as [] and {}.
