@@ -76,7 +76,12 @@ type fixture struct {
 
 func newFixture(t *testing.T, mutate ...func(*handler.Config, *handler.Deps)) *fixture {
 	t.Helper()
-	w := testWorld()
+	return newFixtureWith(t, testWorld(), testPolicy, mutate...)
+}
+
+// newFixtureWith is newFixture on a world and policy of the test's own.
+func newFixtureWith(t *testing.T, w *world.World, policyYAML string, mutate ...func(*handler.Config, *handler.Deps)) *fixture {
+	t.Helper()
 	srv, err := emulator.Listen(emulator.New(w, emulator.Options{}), "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -96,7 +101,7 @@ func newFixture(t *testing.T, mutate ...func(*handler.Config, *handler.Deps)) *f
 	if err != nil {
 		t.Fatal(err)
 	}
-	pol, err := policy.Parse("policy.yaml", []byte(testPolicy))
+	pol, err := policy.Parse("policy.yaml", []byte(policyYAML))
 	if err != nil {
 		t.Fatal(err)
 	}

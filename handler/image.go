@@ -22,24 +22,29 @@ func (s *session) image(ctx context.Context, it trigger.Item, req request.Reques
 		// that started the chain, not the work-queue message carrying it.
 		it.SourceID = req.Origin
 	}
-	o := s.run(ctx, it, req, imageID, s.h.cfg.WaitReady, log)
-	if o.Error != nil && o.Error.Code == outcome.ImageNotReady && !s.deferImage(ctx, it, req, imageID, o) {
+	o, src := s.run(ctx, it, req, imageID, s.h.cfg.WaitReady, log)
+	if o.Error != nil && o.Error.Code == outcome.ImageNotReady {
+		if s.deferImage(ctx, it, req, imageID, o) {
+			s.publish(ctx, o)
+		}
 		// Not queued: the invocation fails and the event comes back, so an
 		// outcome now would contradict the one its redelivery publishes.
 		return
 	}
+	o.Copies = s.distribute(ctx, it, req, src, false, log)
 	s.publish(ctx, o)
 }
 
 // run observes, decides, plans, applies and verifies one image, with an
 // engine of its own (the SDK client is not safe to share).
-func (s *session) run(ctx context.Context, it trigger.Item, req request.Request, imageID string, waitReady time.Duration, log *slog.Logger) *outcome.Outcome {
+// The second result is what the copy step needs to know of the image.
+func (s *session) run(ctx context.Context, it trigger.Item, req request.Request, imageID string, waitReady time.Duration, log *slog.Logger) (*outcome.Outcome, source) {
 	attempt := max(req.Attempt, 1)
-	fail := func(e *outcome.Error) *outcome.Outcome {
+	fail := func(e *outcome.Error) (*outcome.Outcome, source) {
 		o := newOutcome(it, req.Action, req.RegionID, imageID, attempt)
 		o.DryRun = req.DryRun || s.h.cfg.DryRun
 		o.Error, o.Status = e, outcome.Failed
-		return o
+		return o, source{}
 	}
 	client, err := s.h.clients.getECS(s.inv, req.RegionID)
 	if err != nil {
@@ -56,10 +61,11 @@ func (s *session) run(ctx context.Context, it trigger.Item, req request.Request,
 	if err != nil {
 		return fail(&outcome.Error{Code: outcome.Internal, Message: err.Error(), Err: err})
 	}
+	var copies []policy.CopyTarget
 	res := eng.Run(ctx, engine.ImageRequest{
 		Region:    req.RegionID,
 		ImageID:   imageID,
-		Decide:    decider(s.h.deps.Policy, req, nil),
+		Decide:    decider(s.h.deps.Policy, req, nil, &copies),
 		DryRun:    req.DryRun || s.h.cfg.DryRun,
 		WaitReady: waitReady,
 	})
@@ -70,7 +76,7 @@ func (s *session) run(ctx context.Context, it trigger.Item, req request.Request,
 	if req.CorrelationID != "" {
 		o.CorrelationID = req.CorrelationID
 	}
-	return o
+	return o, source{obs: res.Observed, copies: copies}
 }
 
 // deferImage queues the request again for an image that is not Available
@@ -111,13 +117,20 @@ func (s *session) deferImage(ctx context.Context, it trigger.Item, req request.R
 // the Resource Directory as read for the invocation; it is called only when
 // the policy has directory groups, and at most once per invocation whatever
 // the number of images (see session.directory).
-func decider(p *policy.Policy, req request.Request, dir func() policy.Directory) func(engine.Observed) (engine.Intent, error) {
+//
+// For a reconcile it also records, in *copies, the copies the policy wants
+// of the image (none for an image that is itself a copy).
+func decider(p *policy.Policy, req request.Request, dir func() policy.Directory, copies *[]policy.CopyTarget) func(engine.Observed) (engine.Intent, error) {
 	return func(obs engine.Observed) (engine.Intent, error) {
 		var d policy.Directory
 		if len(p.DirectoryGroups()) > 0 && dir != nil {
 			d = dir()
 		}
-		return Intent(p, d, req.Action, req.Accounts, obs)
+		in, wanted, err := intent(p, d, req.Action, req.Accounts, obs)
+		if copies != nil {
+			*copies = wanted
+		}
+		return in, err
 	}
 }
 
@@ -128,9 +141,21 @@ func decider(p *policy.Policy, req request.Request, dir func() policy.Directory)
 // builds its intents with it too, so that what plan shows is what the
 // function does.
 func Intent(p *policy.Policy, dir policy.Directory, action string, accounts []string, obs engine.Observed) (engine.Intent, error) {
-	d := p.DesiredIn(policy.Image{ID: obs.ImageID, Region: obs.Region, OwnerID: obs.OwnerID, Tags: obs.Tags}, dir)
+	in, _, err := intent(p, dir, action, accounts, obs)
+	return in, err
+}
+
+// intent is Intent that also returns, for a reconcile, the copies the
+// policy wants of the image (copyTo, reencrypt).
+func intent(p *policy.Policy, dir policy.Directory, action string, accounts []string, obs engine.Observed) (engine.Intent, []policy.CopyTarget, error) {
+	d := p.DesiredIn(policyImage(obs), dir)
 	protect := make(map[string]bool, len(d.Protect))
 	for _, a := range d.Protect {
+		protect[a] = true
+	}
+	// Accounts a reencrypt rule gives the copy are not pruned from the image
+	// because of it.
+	for _, a := range d.Moved {
 		protect[a] = true
 	}
 	in := engine.Intent{
@@ -160,9 +185,12 @@ func Intent(p *policy.Policy, dir policy.Directory, action string, accounts []st
 			in.Remove = granted
 		}
 	default:
-		return in, outcome.Errorf(outcome.InvalidRequest, "unknown action %q", action)
+		return in, nil, outcome.Errorf(outcome.InvalidRequest, "unknown action %q", action)
 	}
-	return in, nil
+	if action != request.Reconcile {
+		return in, nil, nil
+	}
+	return in, d.Copies, nil
 }
 
 // unavailableFailure reports a directory group that could not be read, on
@@ -175,4 +203,18 @@ func unavailableFailure(u policy.Unavailable) *outcome.Error {
 		f.Retryable, f.RequestID = oe.Retryable, oe.RequestID
 	}
 	return f
+}
+
+// policyImage is what the policy sees of an observed image. A copy this
+// product made (it carries the provenance tag) is seen in its source's
+// region, so that it is shared like its source whatever region rules name,
+// and as unencrypted: its encryption is the key the policy chose.
+func policyImage(obs engine.Observed) policy.Image {
+	img := policy.Image{ID: obs.ImageID, Region: obs.Region, OwnerID: obs.OwnerID, Tags: obs.Tags, Encrypted: obs.Encrypted}
+	if v, ok := obs.Tags[engine.CopyTagKey]; ok {
+		if region, _, ok := engine.ParseCopyTag(v); ok {
+			img.Region, img.IsCopy, img.Encrypted = region, true, false
+		}
+	}
+	return img
 }

@@ -80,11 +80,13 @@ func (s *session) sweep(ctx context.Context, it trigger.Item) {
 		s.forEach(ctx, len(targets), func(i int) {
 			t := targets[i]
 			req := request.Request{Action: request.Reconcile, RegionID: t.region, ImageIDs: []string{t.image}, DryRun: summary.DryRun, Attempt: 1}
-			o := s.run(ctx, it, req, t.image, 0, s.log.With("sweep", it.SourceID))
+			log := s.log.With("sweep", it.SourceID)
+			o, src := s.run(ctx, it, req, t.image, 0, log)
 			if o.Error != nil && o.Error.Code == outcome.ImageNotReady {
 				tally(outcome.CountNotReady, o)
 				return
 			}
+			o.Copies = s.distribute(ctx, it, req, src, true, log)
 			tally(string(o.Status), o)
 			if o.Status != outcome.Unchanged {
 				s.publish(ctx, o)
@@ -111,6 +113,13 @@ func (s *session) sweepRegions(sw *trigger.Sweep) []string {
 	regions := slices.Clone(p.Regions())
 	if p.EveryRegion() && !slices.Contains(regions, s.inv.Region) {
 		regions = append(regions, s.inv.Region)
+	}
+	// Copies live in the regions rules copy to: sweeping those shares the
+	// copies and keeps them in line like any image.
+	for _, r := range p.CopyRegions() {
+		if !slices.Contains(regions, r) {
+			regions = append(regions, r)
+		}
 	}
 	return regions
 }
