@@ -128,7 +128,8 @@ type ImageRequest struct {
 	// from it becomes the result's image-level error.
 	Decide func(Observed) (Intent, error)
 	// DryRun plans without changing anything: no ModifyImageSharePermission
-	// call, no verification, status "planned".
+	// call, no verification; status "planned" when something would change,
+	// else what a real run would report (unchanged, or failed).
 	DryRun bool
 	// WaitReady is how long to wait for an image that is not Available yet
 	// (and has changes waiting) before reporting ImageNotReady; 0 does not wait.
@@ -145,7 +146,8 @@ type Result struct {
 	// Decide failed).
 	Plan *SharePlan
 	// Added and Removed are the changes made (for a dry run: that would be
-	// made); Unchanged are wanted accounts already in the wanted state.
+	// made); Unchanged are wanted accounts already in the wanted state, and
+	// protected accounts a prune kept.
 	Added, Removed, Unchanged []string
 	Failures                  []*outcome.Error
 	// Err is the image-level error: a refusal, or what stopped the run.
@@ -256,8 +258,12 @@ func (r *run) decide(req ImageRequest) (Observed, *SharePlan, *outcome.Error) {
 // finish sets the status.
 func (res *Result) finish() {
 	switch {
-	case res.DryRun && res.Plan != nil && res.Plan.Refusal == nil:
+	case res.DryRun && res.Plan != nil && res.Plan.Refusal == nil && len(res.Added)+len(res.Removed) > 0:
 		res.Status = outcome.Planned
+	case res.DryRun:
+		// Nothing would change: unchanged (or failed, when something was
+		// refused), the word a reviewer expects, not "planned".
+		res.Status = outcome.DeriveStatus(nil, nil, res.Failures, res.Err)
 	default:
 		res.Status = outcome.DeriveStatus(res.Added, res.Removed, res.Failures, res.Err)
 	}

@@ -28,7 +28,10 @@ type Intent struct {
 	Prune bool
 	// Add and Remove are the requested changes (Delta).
 	Add, Remove []string
-	// Because says who asked for each account; it is passed on to the result.
+	// Because says who asked for each account; it is passed on to the
+	// result. For a Reconcile it may also explain removals and kept
+	// protected accounts; those without an entry get PruneReason and
+	// ProtectReason, so that every removal says why.
 	Because map[string][]string
 	// Protect lists accounts that are never removed. A reconcile keeps them
 	// silently; an unshare naming one gets a ProtectedAccount failure.
@@ -46,6 +49,14 @@ type Intent struct {
 	// as they are, so the result's status accounts for them.
 	Failures []*outcome.Error
 }
+
+// The reasons a reconcile gives, in Because, for an account Prune removes
+// and for a protected account it keeps, when the Intent says nothing more
+// precise (a policy with per-rule prune names the rule).
+const (
+	PruneReason   = "prune: no rule wants it"
+	ProtectReason = "protect: protected by the policy, never removed"
+)
 
 // Limits are the API's limits the plan keeps.
 type Limits struct {
@@ -172,8 +183,16 @@ func (p *SharePlan) diff(obs Observed, in Intent) {
 		if in.Prune {
 			desired := setOf(wanted)
 			for _, c := range p.Before {
-				if !desired[c] && !protect[c] {
+				switch {
+				case desired[c] || c == obs.OwnerID:
+				case protect[c]:
+					// Kept, and said so: a reviewer sees why prune spared it.
+					// Not a failure: nobody asked for its removal.
+					p.Unchanged = append(p.Unchanged, c)
+					p.explain(c, ProtectReason)
+				default:
 					unwanted = append(unwanted, c)
+					p.explain(c, PruneReason)
 				}
 			}
 		}
@@ -252,6 +271,17 @@ func (p *SharePlan) fitQuota(current, perImage int) {
 			"the image may be shared with at most %d accounts; this one does not fit (lowest ids kept)", perImage)
 	}
 	p.Add = p.Add[:room:room]
+}
+
+// explain gives account a reason in Because unless the intent gave one.
+func (p *SharePlan) explain(account, reason string) {
+	if len(p.Because[account]) > 0 {
+		return
+	}
+	if p.Because == nil {
+		p.Because = map[string][]string{}
+	}
+	p.Because[account] = []string{reason}
 }
 
 func (p *SharePlan) fail(account string, code outcome.Code, retryable bool, format string, args ...any) {

@@ -57,6 +57,7 @@ func TestPlan(t *testing.T) {
 		wantFail      map[outcome.Code][]string
 		wantRefusal   outcome.Code
 		wantBatches   [][2]int // {adds, removes} per call
+		wantBecause   map[string][]string
 	}{
 		{
 			name:        "owner dropped silently",
@@ -95,10 +96,20 @@ func TestPlan(t *testing.T) {
 			wantBatches:   [][2]int{{1, 2}},
 		},
 		{
-			name:        "prune keeps protected silently",
-			obs:         observed(acct(8), acct(9)),
-			in:          Intent{Prune: true, Protect: []string{acct(9)}, MaxRemovals: 10},
+			name:          "prune keeps protected, listed with its reason, not a failure",
+			obs:           observed(acct(8), acct(9)),
+			in:            Intent{Prune: true, Protect: []string{acct(9)}, MaxRemovals: 10},
+			wantRemove:    []string{acct(8)},
+			wantUnchanged: []string{acct(9)},
+			wantBecause:   map[string][]string{acct(8): {PruneReason}, acct(9): {ProtectReason}},
+			wantBatches:   [][2]int{{0, 1}},
+		},
+		{
+			name:        "the intent's own removal reason wins",
+			obs:         observed(acct(8)),
+			in:          Intent{Prune: true, MaxRemovals: 10, Because: map[string][]string{acct(8): {"prod-images: prune"}}},
 			wantRemove:  []string{acct(8)},
+			wantBecause: map[string][]string{acct(8): {"prod-images: prune"}},
 			wantBatches: [][2]int{{0, 1}},
 		},
 		{
@@ -177,13 +188,14 @@ func TestPlan(t *testing.T) {
 			wantBatches: [][2]int{{5, 0}},
 		},
 		{
-			name:        "quota counts planned removals",
-			obs:         observed(accts(100, 150)...),
-			in:          Intent{Desired: accts(1, 16), Prune: true, MaxRemovals: -1, Protect: accts(105, 150)},
-			wantAdd:     accts(1, 6),
-			wantRemove:  accts(100, 105),
-			wantFail:    map[outcome.Code][]string{outcome.ShareQuotaExceeded: accts(6, 16)},
-			wantBatches: [][2]int{{5, 5}},
+			name:          "quota counts planned removals",
+			obs:           observed(accts(100, 150)...),
+			in:            Intent{Desired: accts(1, 16), Prune: true, MaxRemovals: -1, Protect: accts(105, 150)},
+			wantAdd:       accts(1, 6),
+			wantRemove:    accts(100, 105),
+			wantUnchanged: accts(105, 150),
+			wantFail:      map[outcome.Code][]string{outcome.ShareQuotaExceeded: accts(6, 16)},
+			wantBatches:   [][2]int{{5, 5}},
 		},
 		{
 			name:          "quota full, swap 10 for 10 in one call",
@@ -268,6 +280,7 @@ func TestPlan(t *testing.T) {
 			wantFail      map[outcome.Code][]string
 			wantRefusal   outcome.Code
 			wantBatches   [][2]int
+			wantBecause   map[string][]string
 		}{name: fmt.Sprintf("%d adds", n), obs: observed(), in: Intent{Desired: accts(1, n+1)}, wantAdd: accts(1, n+1), wantBatches: shape})
 	}
 	for _, tt := range tests {
@@ -292,6 +305,9 @@ func TestPlan(t *testing.T) {
 			check("Unchanged", p.Unchanged, tt.wantUnchanged)
 			for _, code := range outcome.Codes {
 				check("failures "+string(code), failuresBy(p.Failures, code), tt.wantFail[code])
+			}
+			for a, want := range tt.wantBecause {
+				check("Because["+a+"]", p.Because[a], want)
 			}
 			if got := batchShape(p.Batches); !slices.Equal(got, tt.wantBatches) {
 				t.Errorf("batches %v, want %v", got, tt.wantBatches)

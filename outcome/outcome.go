@@ -21,7 +21,7 @@ const (
 	Partial   Status = "partial"   // some changes made, some failed
 	Failed    Status = "failed"    // nothing changed, and something failed
 	Deferred  Status = "deferred"  // image not ready yet; a delayed retry is queued
-	Planned   Status = "planned"   // dry run: added/removed say what would change
+	Planned   Status = "planned"   // dry run with changes: added/removed say what would change (a dry run with none is unchanged)
 )
 
 // Statuses lists every status, for schemas and tests.
@@ -116,7 +116,9 @@ type Outcome struct {
 	// Error is set when the image as a whole could not be handled.
 	Error *Error `json:"error,omitempty"`
 	// Because maps each added or wanted account to the rules (rule/group) or
-	// the request that asked for it.
+	// the request that asked for it, each account a reconcile removes to why
+	// ("prune: no rule wants it"), and each protected account it kept
+	// (listed in Unchanged) to the protection.
 	Because map[string][]string `json:"because"`
 	// APICalls counts every cloud call made per API, retries included.
 	APICalls map[string]int `json:"apiCalls"`
