@@ -27,7 +27,17 @@ func main() {
 		Stderr: os.Stderr,
 		Getenv: os.Getenv,
 		Files:  defaults,
+		Stdin:  os.Stdin,
+		// A question is only asked of a person: both ends are terminals.
+		Interactive: isTerminal(os.Stdin) && isTerminal(os.Stderr),
 	})
 	stop()
 	os.Exit(code)
+}
+
+// isTerminal reports whether f is a character device (a terminal), without
+// a dependency for it.
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
 }

@@ -18,6 +18,11 @@ type Env struct {
 	// Files holds the defaults embedded in the binary: the demo world,
 	// policy and events under testdata/.
 	Files fs.FS
+	// Stdin is read for apply's confirmation; Interactive says that it and
+	// stderr are a terminal (a person can answer). Not interactive, apply
+	// does not ask.
+	Stdin       io.Reader
+	Interactive bool
 }
 
 type command struct {

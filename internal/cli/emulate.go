@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"time"
@@ -12,10 +13,13 @@ import (
 // runEmulate serves the emulator until ctx ends (SIGINT or SIGTERM in main).
 func runEmulate(ctx context.Context, args []string, env Env) int {
 	fl := flag.NewFlagSet("emulate", flag.ContinueOnError)
-	fl.SetOutput(env.Stderr)
 	listen := fl.String("listen", "127.0.0.1:0", "address to listen on")
 	worldPath := fl.String("world", "", "world file (default: the embedded demo world)")
-	if err := fl.Parse(args); err != nil {
+	if err := parseFlags(fl, args, env.Stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		fmt.Fprintf(env.Stderr, "emulate: %v\n", err)
 		return 2
 	}
 	w, err := loadWorld(*worldPath, env)

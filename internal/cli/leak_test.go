@@ -60,7 +60,7 @@ func TestPlanApplyNeverPrintCredentials(t *testing.T) {
 		want string // shows the path was taken
 	}{
 		{"help", []string{"--help"}, "-security-token"},
-		{"mistyped flag", []string{"--acess-key-secret", "x"}, "flag provided but not defined"},
+		{"mistyped flag", []string{"--acess-key-secret", "x"}, "unknown flag --acess-key-secret (did you mean --access-key-secret?)"},
 		{"unreachable endpoint, one image", append(base, "--ecs-endpoint", dead, "--image", "m-prod"), "connection refused"},
 		{"unreachable endpoint, list", append(base, "--ecs-endpoint", dead), "connection refused"},
 		{"signature mismatch", append(base, "--ecs-endpoint", e.url, "--image", "m-prod"), "PermissionDenied"},

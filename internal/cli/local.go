@@ -49,7 +49,6 @@ func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 // one JSON object per line; a readable summary and the logs go to stderr.
 func runLocal(ctx context.Context, args []string, env Env) int {
 	fl := flag.NewFlagSet("local", flag.ContinueOnError)
-	fl.SetOutput(env.Stderr)
 	worldPath := fl.String("world", "", "world file (default: the embedded demo world)")
 	policyPath := fl.String("policy", "", "policy file (default: the embedded demo policy)")
 	var events stringList
@@ -57,7 +56,11 @@ func runLocal(ctx context.Context, args []string, env Env) int {
 	outcomeQueue := fl.String("outcome-queue", "image-share-outcomes", "the world's queue that receives outcomes")
 	workQueue := fl.String("work-queue", "image-share-work", "the world's queue for deferrals and fan-out")
 	logLevel := fl.String("log-level", "WARN", "log level of the function's JSON logs on stderr")
-	if err := fl.Parse(args); err != nil {
+	if err := parseFlags(fl, args, env.Stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		fmt.Fprintf(env.Stderr, "local: %v\n", err)
 		return 2
 	}
 	in, err := loadLocalInputs(env, *worldPath, *policyPath, events)

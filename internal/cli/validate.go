@@ -13,9 +13,12 @@ import (
 // problem as file:line:column: message.
 func runValidate(_ context.Context, args []string, env Env) int {
 	fl := flag.NewFlagSet("validate", flag.ContinueOnError)
-	fl.SetOutput(env.Stderr)
 	path := fl.String("policy", "", "policy file (YAML or JSON)")
-	if err := fl.Parse(args); err != nil {
+	if err := parseFlags(fl, args, env.Stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		fmt.Fprintf(env.Stderr, "validate: %v\n", err)
 		return 2
 	}
 	if *path == "" || fl.NArg() > 0 {

@@ -20,6 +20,8 @@ func TestValidate(t *testing.T) {
 			lines: []string{"several-errors.yaml:4:30:", "several-errors.yaml:10:17:", "11 problem(s)"}},
 		{args: []string{"--policy", "does-not-exist.yaml"}, code: 1, lines: []string{"does-not-exist.yaml"}},
 		{args: nil, code: 2, lines: []string{"usage: validate --policy FILE"}},
+		{args: []string{"--polcy", "x.yaml"}, code: 2, lines: []string{"validate: unknown flag --polcy (did you mean --policy?); see validate --help"}},
+		{args: []string{"--help"}, code: 0, lines: []string{"usage of validate:", "-policy"}},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
