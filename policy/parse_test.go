@@ -484,7 +484,7 @@ func TestExample(t *testing.T) {
 	}
 	s := p.Summary()
 	const wantSummary = "3 rules, 3 groups, 8 allowed accounts, 1 protected, prune: false, maxRemovalsPerImage: 10, maxSharesPerImage: 50, " +
-		"regions: cn-hangzhou, cn-shanghai + every region, 0 warnings"
+		"regions swept: cn-hangzhou, cn-shanghai + the home region, 0 warnings"
 	if s.String() != wantSummary {
 		t.Errorf("Summary():\n got: %s\nwant: %s", s, wantSummary)
 	}

@@ -179,18 +179,22 @@ func (p *Policy) Summary() Summary {
 
 // String renders s on one line, such as
 //
-//	3 rules, 3 groups, 8 allowed accounts, 1 protected, prune: false, maxRemovalsPerImage: 10, maxSharesPerImage: 50, regions: cn-hangzhou + every region, 0 warnings
+//	3 rules, 3 groups, 8 allowed accounts, 1 protected, prune: false, maxRemovalsPerImage: 10, maxSharesPerImage: 50, regions swept: cn-hangzhou + the home region, 0 warnings
+//
+// The regions are those a sweep and a plan without --region cover (see
+// docs/policy.md, "Regions"): the named ones, plus the home region (the
+// function's own, or the CLI's default region) when a rule names none.
 func (s Summary) String() string {
 	regions := strings.Join(s.Regions, ", ")
 	switch {
 	case s.EveryRegion && regions != "":
-		regions += " + every region"
+		regions += " + the home region"
 	case s.EveryRegion:
-		regions = "every region"
+		regions = "the home region"
 	case regions == "":
 		regions = "none"
 	}
-	out := fmt.Sprintf("%s, %s, %s, %d protected, prune: %t, maxRemovalsPerImage: %d, maxSharesPerImage: %d, regions: %s, %s",
+	out := fmt.Sprintf("%s, %s, %s, %d protected, prune: %t, maxRemovalsPerImage: %d, maxSharesPerImage: %d, regions swept: %s, %s",
 		plural(s.Rules, "rule"), plural(s.Groups, "group"), plural(s.Allowed, "allowed account"),
 		s.Protected, s.Prune, s.MaxRemovalsPerImage, s.MaxSharesPerImage, regions, plural(s.Warnings, "warning"))
 	if len(s.Directory) > 0 {
