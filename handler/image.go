@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/imageshare/ecs-image-share/engine"
@@ -166,6 +168,9 @@ func intent(p *policy.Policy, dir policy.Directory, action string, accounts []st
 	switch action {
 	case request.Reconcile:
 		in.Kind, in.Desired, in.Because, in.Prune = engine.Reconcile, d.Accounts, d.Because, d.Prune
+		if d.Prune && len(d.PrunedBy) > 0 {
+			in.Because = pruneReasons(obs, d, protect)
+		}
 		for _, u := range d.UnknownGroups {
 			in.Failures = append(in.Failures, &outcome.Error{
 				Account: u.Name, // not an account: the name the tag gave
@@ -217,4 +222,23 @@ func policyImage(obs engine.Observed) policy.Image {
 		}
 	}
 	return img
+}
+
+// pruneReasons adds to the decision's reasons one for each shared account
+// the reconcile would prune, naming the rules whose prune removes it (a
+// reviewer sees which team's rule takes a share away). Without a matching
+// rule the policy's own prune applies and the engine's default reason
+// (engine.PruneReason) says so.
+func pruneReasons(obs engine.Observed, d policy.Decision, protect map[string]bool) map[string][]string {
+	because := maps.Clone(d.Because)
+	if because == nil {
+		because = map[string][]string{}
+	}
+	why := "prune (" + strings.Join(d.PrunedBy, ", ") + "): no matching rule wants it"
+	for _, a := range obs.Shared {
+		if _, wanted := d.Because[a]; !wanted && !protect[a] && a != obs.OwnerID {
+			because[a] = []string{why}
+		}
+	}
+	return because
 }

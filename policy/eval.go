@@ -76,6 +76,10 @@ type Decision struct {
 	// a member.
 	Prune bool
 
+	// PrunedBy names the matching rules whose prune is true (their own or
+	// the policy's default), in file order: what a removal's reason cites.
+	PrunedBy []string
+
 	// Protect lists the accounts never removed from this image: the
 	// policy's protect and that of every matching rule, sorted.
 	Protect []string
@@ -174,7 +178,10 @@ func (p *Policy) DesiredIn(img Image, dir Directory) Decision {
 		}
 		matched = true
 		d.Rules = append(d.Rules, r.name)
-		prune = prune || p.rulePrune(r)
+		if p.rulePrune(r) {
+			prune = true
+			d.PrunedBy = append(d.PrunedBy, r.name)
+		}
 		for _, a := range r.protect {
 			protect[a] = true
 		}

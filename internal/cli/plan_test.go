@@ -30,6 +30,9 @@ const (
 	planSecret = "plan-test-secret"
 )
 
+// prodPrune is why prune removes a share from an image the prod rule matches.
+const prodPrune = "prune (prod-images): no matching rule wants it"
+
 func planAcct(n int) string { return fmt.Sprintf("2%015d", n) }
 
 // planEnv is an ECS emulator with images in two regions, a policy file, and
@@ -184,7 +187,7 @@ func TestPlanEveryRegionFromCLIProfile(t *testing.T) {
 		t.Errorf("m-prod %+v", prod)
 	}
 	// Every removal and every protected account kept says why.
-	if got := prod.Because[planAcct(3)]; !slices.Equal(got, []string{engine.PruneReason}) {
+	if got := prod.Because[planAcct(3)]; !slices.Equal(got, []string{prodPrune}) {
 		t.Errorf("because of the removal = %v", got)
 	}
 	if got := prod.Because[planAcct(9)]; !slices.Equal(got, []string{engine.ProtectReason}) {
@@ -206,9 +209,8 @@ func TestPlanEveryRegionFromCLIProfile(t *testing.T) {
 	for _, r := range rep.Rules {
 		byRule[r.Rule] = *r
 	}
-	if byRule["prod-images"] != (ruleTotals{Rule: "prod-images", Images: 1, Add: 2}) ||
-		byRule["staging-images"] != (ruleTotals{Rule: "staging-images", Images: 3, Add: 2, Refused: 1}) ||
-		byRule["prune"] != (ruleTotals{Rule: "prune", Images: 1, Remove: 1}) {
+	if len(byRule) != 2 || byRule["prod-images"] != (ruleTotals{Rule: "prod-images", Images: 1, Add: 2, Remove: 1}) ||
+		byRule["staging-images"] != (ruleTotals{Rule: "staging-images", Images: 3, Add: 2, Refused: 1}) {
 		t.Errorf("rules %+v", byRule)
 	}
 	if n := e.inj.Counts()["ModifyImageSharePermission"]; n != 0 {
@@ -225,7 +227,7 @@ func TestPlanTextSaysWhy(t *testing.T) {
 	for _, want := range []string{
 		"image m-prod (cn-hangzhou): Available",
 		"+ " + planAcct(1) + "  (prod-images/prod)",
-		"- " + planAcct(3) + "  (prune: no rule wants it)",
+		"- " + planAcct(3) + "  (" + prodPrune + ")",
 		"= " + planAcct(9) + "  (protect: protected by the policy, never removed)",
 		"1 ModifyImageSharePermission call(s): +2 -1",
 		"status planned",
@@ -252,9 +254,8 @@ func TestPlanMarkdown(t *testing.T) {
 	}
 	rows := markdownRowsOf(out)
 	want := map[string][]string{
-		"prod-images":    {"1", "2", "0", "0"},
+		"prod-images":    {"1", "2", "1", "0"},
 		"staging-images": {"3", "2", "0", "1"},
-		"prune":          {"1", "0", "1", "0"},
 		"m-prod":         {"cn-hangzhou", "planned", "2", "1", ""},
 		"m-old":          {"cn-shanghai", "failed", "0", "0", "ImageUnavailable"},
 	}
@@ -409,7 +410,7 @@ func TestApply(t *testing.T) {
 			rep := decodeReport(t, out)
 			prod := imageOf(rep, "m-prod")
 			if rep.DryRun || prod.Status != outcome.Succeeded || prod.DryRun || !slices.Equal(prod.Removed, []string{planAcct(3)}) ||
-				!slices.Equal(prod.Because[planAcct(3)], []string{engine.PruneReason}) || prod.Trigger.Type != outcome.TriggerDirect ||
+				!slices.Equal(prod.Because[planAcct(3)], []string{prodPrune}) || prod.Trigger.Type != outcome.TriggerDirect ||
 				len(prod.OutcomeID) != 32 {
 				t.Errorf("m-prod outcome %+v", prod)
 			}

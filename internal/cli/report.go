@@ -84,21 +84,30 @@ type ruleDiff struct {
 	Lost   int    `json:"lost"`
 }
 
-// ruleOf is the rule a reason names: its text up to '/', ' ', ':' or '('
-// (rule and group names contain none of them).
-func ruleOf(reason string) string {
-	if i := strings.IndexAny(reason, "/ :("); i > 0 {
-		return reason[:i]
-	}
-	return reason
-}
-
+// rulesOf are the rules the reasons name: a reason's text up to '/', ' ',
+// ':' or '(' (rule and group names contain none of them), except "prune
+// (r1, r2): ..." which names the rules whose prune removes the account.
+// A reason naming no rule ("prune: ...", "protect: ...") counts as its
+// first word.
 func rulesOf(reasons []string) []string {
 	var out []string
-	for _, r := range reasons {
-		if n := ruleOf(r); !slices.Contains(out, n) {
+	add := func(n string) {
+		if n != "" && !slices.Contains(out, n) {
 			out = append(out, n)
 		}
+	}
+	for _, r := range reasons {
+		if inner, ok := strings.CutPrefix(r, "prune ("); ok {
+			names, _, _ := strings.Cut(inner, ")")
+			for _, n := range strings.Split(names, ", ") {
+				add(n)
+			}
+			continue
+		}
+		if i := strings.IndexAny(r, "/ :("); i > 0 {
+			r = r[:i]
+		}
+		add(r)
 	}
 	return out
 }
