@@ -65,7 +65,7 @@ func TestPlanApplyNeverPrintCredentials(t *testing.T) {
 		{"unreachable endpoint, list", append(base, "--ecs-endpoint", dead), "connection refused"},
 		{"signature mismatch", append(base, "--ecs-endpoint", e.url, "--image", "m-prod"), "PermissionDenied"},
 		{"credentials as flags", append(base, "--ecs-endpoint", dead, "--image", "m-prod",
-			"--access-key-secret", leakSecret, "--security-token", leakToken), "connection refused"},
+			"--access-key-id", planKey, "--access-key-secret", leakSecret, "--security-token", leakToken), "connection refused"},
 	}
 	for _, apply := range []bool{false, true} {
 		for _, tt := range tests {
