@@ -62,7 +62,7 @@ func TestDirectoryGroups(t *testing.T) {
 		t.Errorf("DirectoryGroups() = %+v, want %+v", got, want)
 	}
 	const wantSummary = "4 rules, 3 groups, 1 allowed account, 1 protected, prune: false, maxRemovalsPerImage: 10, maxSharesPerImage: 50, " +
-		"regions: every region, 1 warning; dynamic groups, read from the Resource Directory when needed: " +
+		"regions swept: the home region, 1 warning; dynamic groups, read from the Resource Directory when needed: " +
 		"apps (folder fd-3o9xo2mu1p), everyone (resource directory)"
 	if got := p.Summary().String(); got != wantSummary {
 		t.Errorf("Summary():\n got: %s\nwant: %s", got, wantSummary)
