@@ -30,6 +30,10 @@ const (
 	DefaultMaxBodyBytes = 64 * 1024
 	// MaxBatch is the most messages one BatchSendMessage carries.
 	MaxBatch = 16
+	// MaxBatchBytes is the most message body bytes one BatchSendMessage
+	// carries, all messages together (MNS API reference, BatchSendMessage:
+	// "The maximum size of messages that can be sent at a time is 64 KB").
+	MaxBatchBytes = 64 * 1024
 	// MaxDelay is the longest DelaySeconds MNS accepts (7 days).
 	MaxDelay = 604800 * time.Second
 )
@@ -182,18 +186,21 @@ func (p *Publisher) Defer(ctx context.Context, body []byte, delay time.Duration)
 	})
 }
 
-// FanOut sends request bodies to the work queue, MaxBatch per call.
+// FanOut sends request bodies to the work queue in as few BatchSendMessage
+// calls as MNS allows: at most MaxBatch messages and MaxBatchBytes of bodies
+// a call. A body above the message size limit fails before anything is sent.
 func (p *Publisher) FanOut(ctx context.Context, bodies [][]byte) error {
 	if p.work == nil {
 		return ErrNoWorkQueue
 	}
-	for start := 0; start < len(bodies); start += MaxBatch {
-		chunk := bodies[start:min(start+MaxBatch, len(bodies))]
+	for _, b := range bodies {
+		if len(b) > p.cfg.MaxBodyBytes {
+			return fmt.Errorf("publish: request is %d bytes, above the %d-byte message limit", len(b), p.cfg.MaxBodyBytes)
+		}
+	}
+	for _, chunk := range batchesOf(bodies, MaxBatch, MaxBatchBytes) {
 		msgs := make([]ali_mns.MessageSendRequest, len(chunk))
 		for i, b := range chunk {
-			if len(b) > p.cfg.MaxBodyBytes {
-				return fmt.Errorf("publish: request is %d bytes, above the %d-byte message limit", len(b), p.cfg.MaxBodyBytes)
-			}
 			msgs[i] = ali_mns.MessageSendRequest{MessageBody: string(b), Priority: int64(p.cfg.Priority)}
 		}
 		err := p.retry(ctx, "BatchSendMessage "+p.cfg.WorkQueue, func() error {
@@ -207,6 +214,28 @@ func (p *Publisher) FanOut(ctx context.Context, bodies [][]byte) error {
 		}
 	}
 	return nil
+}
+
+// batchesOf cuts bodies, in order, into runs of at most n bodies and at most
+// limit bytes together. A body larger than limit alone gets a run of its own
+// (the caller has checked it against the per-message limit, which is never
+// above the batch's).
+func batchesOf(bodies [][]byte, n, limit int) [][][]byte {
+	var out [][][]byte
+	var cur [][]byte
+	size := 0
+	for _, b := range bodies {
+		if len(cur) > 0 && (len(cur) == n || size+len(b) > limit) {
+			out = append(out, cur)
+			cur, size = nil, 0
+		}
+		cur = append(cur, b)
+		size += len(b)
+	}
+	if len(cur) > 0 {
+		out = append(out, cur)
+	}
+	return out
 }
 
 // retry runs send until it succeeds, fails for good, or ctx ends. A send

@@ -3,6 +3,7 @@ package publish_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -167,6 +168,37 @@ func TestDeferAndFanOut(t *testing.T) {
 	}
 	if c := srv.Faults.Counts(); c["BatchSendMessage"] != 2 {
 		t.Fatalf("20 requests took %d batch sends, want 2", c["BatchSendMessage"])
+	}
+}
+
+// TestFanOutKeepsBatchesUnder64KB: BatchSendMessage limits the whole batch
+// to 64 KB, not only each message; the emulator refuses a larger batch as
+// the service does, so the publisher must cut by size as well as by count.
+func TestFanOutKeepsBatchesUnder64KB(t *testing.T) {
+	srv, cfg := setup(t)
+	p, err := publish.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bodies [][]byte
+	for i := range 10 {
+		// 20 KB each: 200 KB in all, 3 to a batch.
+		bodies = append(bodies, []byte(fmt.Sprintf(`{"n":%d,"pad":"%s"}`, i, strings.Repeat("x", 20*1024-20))))
+	}
+	if err := p.FanOut(context.Background(), bodies); err != nil {
+		t.Fatal(err)
+	}
+	msgs := srv.MNS.Messages("work")
+	if len(msgs) != 10 {
+		t.Fatalf("work queue has %d messages, want 10", len(msgs))
+	}
+	for i, m := range msgs {
+		if m.Body != string(bodies[i]) {
+			t.Fatalf("message %d out of order or changed", i)
+		}
+	}
+	if c := srv.Faults.Counts(); c["BatchSendMessage"] != 4 {
+		t.Fatalf("%d batch sends, want 4 (3+3+3+1 messages of 20 KB)", c["BatchSendMessage"])
 	}
 }
 
