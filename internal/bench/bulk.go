@@ -179,7 +179,7 @@ func Bulk(ctx context.Context, cfg BulkConfig) (*BulkResult, error) {
 		wg   sync.WaitGroup
 	)
 	for i := range cfg.Workers {
-		src, err := e.source(workQueue, cfg.BatchSize)
+		src, err := e.source(workQueue, cfg.BatchSize, rand.New(rand.NewPCG(1, uint64(i))))
 		if err != nil {
 			return nil, err
 		}

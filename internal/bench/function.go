@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sync"
@@ -20,6 +21,7 @@ const (
 	outcomeQueue = "outcomes"
 	outcomeTopic = "outcomes"
 	inputQueue   = "requests"
+	deadLetters  = "dlq" // where the soak's EventBridge sources put what they gave up on
 )
 
 // functionEnv is the function's environment against e: the policy file and
@@ -84,15 +86,19 @@ func (f fleet) panics() []string {
 	return out
 }
 
-// source is an EventBridge MNS source on one queue for one goroutine: the
-// SDK's queue objects are not safe for concurrent use.
-func (e *emu) source(queue string, batch int) (*eventbridge.MNSSource, error) {
+// source is an EventBridge MNS source on one queue for one goroutine (the
+// SDK's queue objects are not safe for concurrent use), configured as
+// s.yaml configures the work-queue trigger: BACKOFF_RETRY, errorsTolerance
+// ALL, the dead-letter queue.
+func (e *emu) source(queue string, batch int, rnd *rand.Rand) (*eventbridge.MNSSource, error) {
 	mc, err := e.mnsClient()
 	if err != nil {
 		return nil, err
 	}
 	return &eventbridge.MNSSource{Queue: ali_mns.NewMNSQueue(queue, mc), QueueName: queue,
-		AccountID: owner, Region: region, BatchSize: batch}, nil
+		AccountID: owner, Region: region, BatchSize: batch,
+		RetryStrategy: eventbridge.BackoffRetry, ErrorsTolerance: eventbridge.ToleranceAll,
+		DeadLetter: ali_mns.NewMNSQueue(deadLetters, mc), Rand: rnd}, nil
 }
 
 // invocationStats counts invocations and their failures across goroutines.

@@ -38,12 +38,17 @@ type SoakResult struct {
 	Failed      int            // invocations that failed or timed out
 	Deliveries  map[string]int // per source: ActionTrail, direct, topic payloads, queue batches
 	Unacked     int            // successful queue deliveries deliberately not acknowledged
-	Dead        int            // events given up after maxTries failed invocations
-	Undelivered int            // events never delivered successfully (the soak ran out of time)
-	Faults      map[string]int // faults added, by API and code
-	ECS         map[string]map[string]int
-	Incomplete  string
-	Errors      []string // the first invocation errors
+	Dead        int            // events given up: after maxTries failed invocations, or dead-lettered by EventBridge
+	// DeadLetterQueue is how many messages reached the dead-letter queue:
+	// queue batches the EventBridge source gave up on after BACKOFF_RETRY.
+	DeadLetterQueue int
+	// BatchRetries is how many times a failed queue batch was delivered again.
+	BatchRetries int
+	Undelivered  int            // events never delivered successfully (the soak ran out of time)
+	Faults       map[string]int // faults added, by API and code
+	ECS          map[string]map[string]int
+	Incomplete   string
+	Errors       []string // the first invocation errors
 }
 
 const (
@@ -81,7 +86,8 @@ func Soak(ctx context.Context, cfg SoakConfig) (*SoakResult, error) {
 	}
 
 	w := newWorld(slices.Concat(soakMembers, soakExtras, soakUnshare, []string{soakStranger}),
-		world.Queue{Name: inputQueue}, world.Queue{Name: workQueue}, world.Queue{Name: outcomeQueue})
+		world.Queue{Name: inputQueue}, world.Queue{Name: workQueue}, world.Queue{Name: outcomeQueue},
+		world.Queue{Name: deadLetters, MaximumMessageSize: 65536})
 	// Sizes set explicitly: world.Parse would default them, a world built in
 	// Go gets no defaults (a topic's maximum would be 0 bytes).
 	w.Topics = []world.Topic{{Name: outcomeTopic, MaximumMessageSize: 65536}}
@@ -140,6 +146,7 @@ func Soak(ctx context.Context, cfg SoakConfig) (*SoakResult, error) {
 	res := &SoakResult{
 		Config: cfg, Elapsed: time.Since(start), Emulated: e.Clock.Now().Sub(w.StartTime),
 		Deliveries: r.deliveries, Unacked: r.unacked, Dead: len(r.dead), Faults: plan.added, ECS: e.tap.ECS(),
+		DeadLetterQueue: len(e.MNS.Messages(deadLetters)), BatchRetries: r.batchRetries,
 	}
 	res.Invocations, res.Failed, res.Errors = r.stats.snapshot()
 	if runCtx.Err() != nil && ctx.Err() == nil {

@@ -41,8 +41,8 @@ func (r *SoakResult) Rows() []Row {
 		Figure:    fmt.Sprintf("soak: %d events through %d function processes, %d deliveries in flight", r.Config.Events, r.Config.Instances, r.Config.Streams),
 		Measured:  fmt.Sprintf("%d invocations (%d failed), %s", r.Invocations, r.Failed, r.Elapsed.Round(time.Second)),
 		Reference: fmt.Sprintf("timeout %s", r.Config.Timeout),
-		Note: fmt.Sprintf("deliveries %v, %d queue batches not acknowledged on purpose, %d dead-lettered; %d faults injected %v; %d ECS calls answered with an error or not at all; %s of emulated time",
-			r.Deliveries, r.Unacked, r.Dead, faults, r.Faults, errorsAnswered, r.Emulated.Round(time.Second)),
+		Note: fmt.Sprintf("deliveries %v, %d queue batches not acknowledged on purpose, %d failed queue batches delivered again, %d events given up, %d messages on the dead-letter queue; %d faults injected %v; %d ECS calls answered with an error or not at all; %s of emulated time",
+			r.Deliveries, r.Unacked, r.BatchRetries, r.Dead, r.DeadLetterQueue, faults, r.Faults, errorsAnswered, r.Emulated.Round(time.Second)),
 	}, {
 		Figure:    "soak: outcomes",
 		Measured:  fmt.Sprintf("%d messages, %d distinct outcomeIds, %d final, %d deferred", t.Copies, t.Distinct, t.Finals, t.Deferred),

@@ -25,7 +25,9 @@ type soakRun struct {
 	messageKeys                map[string]string
 	deliveries                 map[string]int
 	unacked                    int
+	batchRetries               int
 	pending                    []pendingDelivery
+	pendingBatches             []pendingBatch
 	stats                      invocationStats
 }
 
@@ -37,6 +39,14 @@ type pendingDelivery struct {
 	tries int // failed invocations so far
 }
 
+// pendingBatch is a queue batch whose delivery failed, to deliver again
+// when EventBridge's retry strategy says.
+type pendingBatch struct {
+	queue string
+	b     *eventbridge.Batch
+	due   int // dispatcher step
+}
+
 type soakWorker struct {
 	in          *instance
 	input, work *eventbridge.MNSSource
@@ -44,11 +54,11 @@ type soakWorker struct {
 }
 
 func (r *soakRun) newWorker(in *instance, i int) (*soakWorker, error) {
-	input, err := r.e.source(inputQueue, 16)
+	input, err := r.e.source(inputQueue, 16, rand.New(rand.NewPCG(r.cfg.Seed, uint64(200+i))))
 	if err != nil {
 		return nil, err
 	}
-	work, err := r.e.source(workQueue, 16)
+	work, err := r.e.source(workQueue, 16, rand.New(rand.NewPCG(r.cfg.Seed, uint64(300+i))))
 	if err != nil {
 		return nil, err
 	}
@@ -108,6 +118,9 @@ func (r *soakRun) deliverAll(events []soakEvent, plan *faultPlan) {
 		for _, p := range r.due(i) {
 			r.dispatch(r.invoke(p))
 		}
+		for _, p := range r.dueBatches(i) {
+			r.dispatch(r.redeliver(p))
+		}
 	}
 }
 
@@ -116,9 +129,13 @@ func (r *soakRun) deliverAll(events []soakEvent, plan *faultPlan) {
 func (r *soakRun) drain() {
 	for r.ctx.Err() == nil {
 		r.wg.Wait()
-		if due := r.due(-1); len(due) > 0 {
+		due, batches := r.due(-1), r.dueBatches(-1)
+		if len(due)+len(batches) > 0 {
 			for _, p := range due {
 				r.dispatch(r.invoke(p))
+			}
+			for _, p := range batches {
+				r.dispatch(r.redeliver(p))
 			}
 			continue
 		}
@@ -208,39 +225,96 @@ func (r *soakRun) invoke(p pendingDelivery) func(*soakWorker) {
 	}
 }
 
+// dueBatches takes the failed batches due again by step (all for -1).
+func (r *soakRun) dueBatches(step int) []pendingBatch {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var now, later []pendingBatch
+	for _, p := range r.pendingBatches {
+		if step < 0 || p.due <= step {
+			now = append(now, p)
+		} else {
+			later = append(later, p)
+		}
+	}
+	r.pendingBatches = later
+	return now
+}
+
 // receive delivers one batch from a queue as the EventBridge source does:
-// deleted when the function succeeded, left to reappear when it failed, and
-// one time in twenty not deleted although it succeeded (a lost ack), so that
-// it is delivered again.
+// deleted when the function succeeded; when it failed, delivered again per
+// BACKOFF_RETRY and then dead-lettered; and one time in twenty not deleted
+// although it succeeded (a lost ack), so that it is delivered again.
 func (r *soakRun) receive(queue string) func(*soakWorker) {
 	return func(w *soakWorker) {
-		src := w.input
-		if queue == workQueue {
-			src = w.work
-		}
+		src := w.sourceFor(queue)
 		b, err := src.Receive()
 		if err != nil || b == nil {
 			return
 		}
-		keys := r.keysOf(b.Payload)
-		for _, k := range keys {
-			r.mark(r.attempted, k)
-		}
-		ok := r.stats.deliver(r.ctx, w.in, b.Payload, soakInvocationTimeout)
+		r.deliverBatch(w, queue, b)
+	}
+}
+
+// redeliver delivers a failed batch again.
+func (r *soakRun) redeliver(p pendingBatch) func(*soakWorker) {
+	return func(w *soakWorker) {
 		r.mu.Lock()
-		r.deliveries[queue]++
-		if ok {
-			for _, k := range keys {
-				r.delivered[k] = true
-			}
-		}
-		lost := ok && w.rnd.IntN(20) == 0
-		if lost {
-			r.unacked++
-		}
+		r.batchRetries++
 		r.mu.Unlock()
-		if ok && !lost {
-			_ = src.Ack(b)
+		r.deliverBatch(w, p.queue, p.b)
+	}
+}
+
+func (w *soakWorker) sourceFor(queue string) *eventbridge.MNSSource {
+	if queue == workQueue {
+		return w.work
+	}
+	return w.input
+}
+
+// deliverBatch invokes the function with b and settles it as EventBridge
+// would: ack, schedule a retry, or give up (dead-letter).
+func (r *soakRun) deliverBatch(w *soakWorker, queue string, b *eventbridge.Batch) {
+	src := w.sourceFor(queue)
+	keys := r.keysOf(b.Payload)
+	for _, k := range keys {
+		r.mark(r.attempted, k)
+	}
+	ok := r.stats.deliver(r.ctx, w.in, b.Payload, soakInvocationTimeout)
+	r.mu.Lock()
+	r.deliveries[queue]++
+	if ok {
+		for _, k := range keys {
+			r.delivered[k] = true
+		}
+	}
+	lost := ok && w.rnd.IntN(20) == 0
+	if lost {
+		r.unacked++
+	}
+	r.mu.Unlock()
+	switch {
+	case ok && !lost:
+		_ = src.Ack(b)
+	case !ok && r.ctx.Err() == nil:
+		next, err := src.Failed(b)
+		if err != nil {
+			return // left on the queue: it comes back after the hold
+		}
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		switch {
+		case next.Retry:
+			// The dispatcher moves emulated time 5 s per step of 10 events.
+			steps := int((next.Wait+5*time.Second-1)/(5*time.Second)) * 10
+			r.pendingBatches = append(r.pendingBatches, pendingBatch{queue: queue, b: b, due: r.step + steps})
+		case next.DeadLettered, next.Dropped:
+			for _, k := range keys {
+				if !r.delivered[k] {
+					r.dead[k] = true
+				}
+			}
 		}
 	}
 }

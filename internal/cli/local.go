@@ -55,6 +55,7 @@ func runLocal(ctx context.Context, args []string, env Env) int {
 	fl.Var(&events, "event", "event payload file, repeatable (default: the embedded demo events, in name order)")
 	outcomeQueue := fl.String("outcome-queue", "image-share-outcomes", "the world's queue that receives outcomes")
 	workQueue := fl.String("work-queue", "image-share-work", "the world's queue for deferrals and fan-out")
+	deadLetterQueue := fl.String("dead-letter-queue", "image-share-dlq", "the world's queue for work-queue batches the EventBridge source gave up on (dropped when the world has none)")
 	logLevel := fl.String("log-level", "WARN", "log level of the function's JSON logs on stderr")
 	if err := parseFlags(fl, args, env.Stderr); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -138,14 +139,22 @@ func runLocal(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "local: %v\n", err)
 		return 1
 	}
-	src := &eventbridge.MNSSource{Queue: ali_mns.NewMNSQueue(*workQueue, mc), QueueName: *workQueue, AccountID: w.Owner, Region: w.Region}
+	// Configured as s.yaml configures the work-queue trigger: BACKOFF_RETRY,
+	// errorsTolerance ALL, the dead-letter queue.
+	src := &eventbridge.MNSSource{Queue: ali_mns.NewMNSQueue(*workQueue, mc), QueueName: *workQueue, AccountID: w.Owner, Region: w.Region,
+		BatchSize: 10, RetryStrategy: eventbridge.BackoffRetry, ErrorsTolerance: eventbridge.ToleranceAll}
+	if slices.ContainsFunc(w.Queues, func(wq world.Queue) bool { return wq.Name == *deadLetterQueue }) {
+		src.DeadLetter = ali_mns.NewMNSQueue(*deadLetterQueue, mc)
+	}
+	// Waits between retries are fast-forwarded, as every other wait here.
+	advance := func(_ context.Context, d time.Duration) error { emu.Advance(d); return nil }
 	for range maxDeliveries {
-		b, err := src.Receive()
+		d, err := src.Deliver(ctx, func(p []byte) error { return invoke(*workQueue, p) }, advance)
 		if err != nil {
-			fmt.Fprintf(env.Stderr, "local: receive from %s: %v\n", *workQueue, err)
+			fmt.Fprintf(env.Stderr, "local: deliver from %s: %v\n", *workQueue, err)
 			return 1
 		}
-		if b == nil {
+		if d == nil {
 			next, ok := emu.MNS.NextVisible(*workQueue)
 			if !ok {
 				break
@@ -153,10 +162,11 @@ func runLocal(ctx context.Context, args []string, env Env) int {
 			emu.Advance(max(next.Sub(emu.Clock.Now()), time.Millisecond))
 			continue
 		}
-		if invoke(*workQueue, b.Payload) == nil {
-			if err := src.Ack(b); err != nil {
-				fmt.Fprintf(env.Stderr, "local: %v\n", err)
-			}
+		switch {
+		case d.DeadLettered:
+			fmt.Fprintf(env.Stderr, "local: a batch of %d messages failed %d times: EventBridge put it on %s\n", d.Count, d.Attempts, *deadLetterQueue)
+		case d.Dropped:
+			fmt.Fprintf(env.Stderr, "local: a batch of %d messages failed %d times: EventBridge dropped it (no queue %s in the world)\n", d.Count, d.Attempts, *deadLetterQueue)
 		}
 	}
 

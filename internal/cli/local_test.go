@@ -92,3 +92,30 @@ func TestLocalRejectsUnusableInput(t *testing.T) {
 		}
 	}
 }
+
+// TestLocalDeadLettersWhatKeepsFailing: a work-queue batch whose invocation
+// keeps failing (every outcome send after the first fails) is retried as the
+// deployed trigger's BACKOFF_RETRY says and then put on the dead-letter
+// queue, instead of being delivered again forever.
+func TestLocalDeadLettersWhatKeepsFailing(t *testing.T) {
+	demo, err := os.ReadFile("../../testdata/world/demo.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	worldFile := t.TempDir() + "/world.yaml"
+	faults := "faults:\n  - {api: SendMessage, queue: image-share-outcomes, code: InternalError, after: 1, times: 100000}\n"
+	if err := os.WriteFile(worldFile, append(demo, faults...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr strings.Builder
+	args := []string{"local", "--world", worldFile, "--event", "../../testdata/demo/events/02-actiontrail-createimage-creating.json"}
+	if code := Run(context.Background(), args, repoEnv(&stdout, &stderr)); code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", code, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "failed 4 times: EventBridge put it on image-share-dlq") {
+		t.Errorf("stderr does not report the dead-lettered batch:\n%s", stderr.String())
+	}
+	if n := strings.Count(stdout.String(), "\n"); n != 1 {
+		t.Errorf("%d outcomes on stdout, want the one published before the faults", n)
+	}
+}
