@@ -33,8 +33,9 @@ type function struct {
 }
 
 // startFunction builds the binary, starts the emulator on the demo world and
-// runs the binary against the emulator's runtime API.
-func startFunction(t *testing.T) *function {
+// runs the binary against the emulator's runtime API. env entries override
+// the defaults (the last of two entries for one variable wins).
+func startFunction(t *testing.T, env ...string) *function {
 	t.Helper()
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("go not on PATH: cannot build the function")
@@ -55,7 +56,7 @@ func startFunction(t *testing.T) *function {
 	if err != nil {
 		t.Fatal(err)
 	}
-	proc, err := fcrt.StartProcess(context.Background(), bin, emu.Addr, []string{
+	proc, err := fcrt.StartProcess(context.Background(), bin, emu.Addr, append([]string{
 		"POLICY_FILE=" + filepath.Join("testdata", "demo", "policy.yaml"),
 		"OUTCOME_QUEUE=image-share-outcomes",
 		"OUTCOME_TOPIC=image-share-outcomes",
@@ -64,7 +65,7 @@ func startFunction(t *testing.T) *function {
 		"ECS_ENDPOINT=" + emu.URL(),
 		"WAIT_READY_SECONDS=0",
 		"LOG_LEVEL=DEBUG",
-	})
+	}, env...))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,5 +232,37 @@ func TestFunctionFailsWhenOutcomeCannotBePublished(t *testing.T) {
 	_, res := f.invoke(readFile(t, "testdata/demo/events/01-actiontrail-createimage-golden.json"))
 	if res.Error == nil || !strings.Contains(res.Error.ErrorMessage, "AccessDenied") {
 		t.Fatalf("invocation result %+v, want an error naming AccessDenied", res)
+	}
+}
+
+// TestUnusableSetupFailsFirstInvocation: the policy loads in the background
+// and the MNS client is built only when an outcome is to be sent (cold
+// start), yet a bad policy or configuration still fails the very first
+// invocation, even one carrying only an event the function ignores.
+func TestUnusableSetupFailsFirstInvocation(t *testing.T) {
+	ignored, err := os.ReadFile(filepath.Join("testdata", "events", "actiontrail-other-api.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(t.TempDir(), "policy.yaml")
+	if err := os.WriteFile(bad, []byte("version: 1\nrulez: []\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name string
+		env  string
+		want string
+	}{
+		{"bad policy", "POLICY_FILE=" + bad, "rulez"},
+		{"missing policy", "POLICY_FILE=" + bad + ".missing", "missing"},
+		{"bad configuration", "ECS_API_CALLS_PER_SECOND=DescribeImage=5", "ECS_API_CALLS_PER_SECOND"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			f := startFunction(t, tt.env)
+			_, res := f.invoke(string(ignored))
+			if res.Error == nil || !strings.Contains(res.Error.ErrorMessage, tt.want) {
+				t.Fatalf("first invocation: error %+v, want one mentioning %q", res.Error, tt.want)
+			}
+		})
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -36,7 +37,13 @@ type Deps struct {
 	// every invocation fails, so the platform alerts on it.
 	Policy    *policy.Policy
 	PolicyErr error
-	Clock     clock.Clock
+	// LoadPolicy, when set, supplies Policy and PolicyErr on the first
+	// invocation instead: the function starts loading the policy in the
+	// background at process start and takes its first invocation meanwhile
+	// (cold start). It is called once, before anything is handled, so a bad
+	// policy still fails the first invocation.
+	LoadPolicy func() (*policy.Policy, error)
+	Clock      clock.Clock
 	// Sleep waits (backoff, polling for a Creating image); nil means real time.
 	Sleep  func(ctx context.Context, d time.Duration) error
 	Logger *slog.Logger
@@ -53,6 +60,9 @@ type Handler struct {
 	limiter engine.Limiter
 	// setupErr fails every invocation: the configuration cannot be used.
 	setupErr error
+	// policyOnce resolves deps.LoadPolicy into deps.Policy and
+	// deps.PolicyErr; every reader comes after it in Handle.
+	policyOnce sync.Once
 }
 
 // New returns a handler for cfg.
@@ -63,7 +73,7 @@ func New(cfg Config, deps Deps) *Handler {
 	if deps.Logger == nil {
 		deps.Logger = slog.Default()
 	}
-	if deps.Policy == nil && deps.PolicyErr == nil {
+	if deps.Policy == nil && deps.PolicyErr == nil && deps.LoadPolicy == nil {
 		deps.PolicyErr = errors.New("no policy")
 	}
 	h := &Handler{cfg: cfg, deps: deps, clients: newClients(cfg)}
@@ -109,17 +119,32 @@ func (h *Handler) Handle(ctx context.Context, inv Invocation, payload []byte) (S
 	if h.setupErr != nil {
 		return Summary{}, redact.New().Error(h.setupErr)
 	}
+	h.policyOnce.Do(func() {
+		if h.deps.LoadPolicy != nil {
+			h.deps.Policy, h.deps.PolicyErr = h.deps.LoadPolicy()
+			if h.deps.Policy == nil && h.deps.PolicyErr == nil {
+				h.deps.PolicyErr = errors.New("no policy")
+			}
+		}
+	})
 	scrub := redact.New(inv.Credentials.AccessKeySecret, inv.Credentials.SecurityToken)
 	log := slog.New(scrub.Handler(h.deps.Logger.Handler())).With("requestId", inv.RequestID)
-	pub, err := h.clients.publisher(inv, publish.Config{Sleep: h.deps.Sleep, Logger: log})
-	if err != nil {
-		// Without a publisher no outcome can be delivered: fail the
-		// invocation so the platform retries it or dead-letters it.
-		log.Error("cannot publish outcomes", "err", err)
-		return Summary{}, scrub.Error(err)
-	}
-	s := &session{h: h, inv: inv, pub: pub, log: log, scrub: scrub}
 	items := trigger.Decode(payload, trigger.Options{Base64Body: h.cfg.Base64Body, TopicStream: h.cfg.TopicStream})
+	s := &session{h: h, inv: inv, log: log, scrub: scrub}
+	// An invocation of ignored events publishes nothing, so it does not
+	// build the MNS client (cold start: such events are the most common
+	// first invocation of an ActionTrail trigger). Any other builds it
+	// before doing anything, as an outcome must be deliverable first.
+	if slices.ContainsFunc(items, func(it trigger.Item) bool { return it.Ignore == "" }) {
+		pub, err := h.clients.publisher(inv, publish.Config{Sleep: h.deps.Sleep, Logger: log})
+		if err != nil {
+			// Without a publisher no outcome can be delivered: fail the
+			// invocation so the platform retries it or dead-letters it.
+			log.Error("cannot publish outcomes", "err", err)
+			return Summary{}, scrub.Error(err)
+		}
+		s.pub = pub
+	}
 	s.sum.Items = len(items)
 	s.forEach(ctx, len(items), func(i int) { s.item(ctx, items[i]) })
 	if h.deps.PolicyErr != nil {

@@ -483,3 +483,64 @@ func TestUnusableBudgetFailsInvocation(t *testing.T) {
 		t.Fatalf("Handle: %v, want an error about the rate", err)
 	}
 }
+
+// TestPolicyLoadedOnFirstInvocation: with LoadPolicy the policy is read once,
+// before the first invocation handles anything, and a bad one fails that
+// invocation even when it only carries an event the function ignores.
+func TestPolicyLoadedOnFirstInvocation(t *testing.T) {
+	ignored, err := os.ReadFile("../testdata/events/actiontrail-other-api.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name    string
+		load    func() (*policy.Policy, error)
+		wantErr string
+	}{
+		{"bad policy", func() (*policy.Policy, error) { return policy.Parse("p.yaml", []byte("version: 1\nrulez: []\n")) }, string(outcome.InvalidPolicy)},
+		{"no policy and no error", func() (*policy.Policy, error) { return nil, nil }, "no policy"},
+		{"good policy", func() (*policy.Policy, error) { return policy.Parse("p.yaml", []byte(testPolicy)) }, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			calls := 0
+			f := newFixture(t, func(_ *handler.Config, d *handler.Deps) {
+				d.Policy = nil
+				d.LoadPolicy = func() (*policy.Policy, error) { calls++; return tt.load() }
+			})
+			for range 2 {
+				_, err := f.h.Handle(context.Background(), f.inv, ignored)
+				if tt.wantErr == "" && err != nil {
+					t.Fatalf("ignored event with a good policy: %v", err)
+				}
+				if tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+					t.Fatalf("ignored event: error %v, want one containing %q", err, tt.wantErr)
+				}
+			}
+			if calls != 1 {
+				t.Fatalf("LoadPolicy called %d times over two invocations, want 1", calls)
+			}
+		})
+	}
+}
+
+// TestIgnoredEventsNeedNoPublisher: an invocation whose events are all
+// ignored builds no MNS client (an account id the MNS client refuses shows
+// it), while any other fails at once because no outcome could be delivered.
+func TestIgnoredEventsNeedNoPublisher(t *testing.T) {
+	ignored, err := os.ReadFile("../testdata/events/actiontrail-other-api.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := newFixture(t)
+	f.inv.AccountID = "not-an-account"
+	sum, err := f.h.Handle(context.Background(), f.inv, ignored)
+	if err != nil || sum.Ignored != 1 {
+		t.Fatalf("ignored event: %+v, %v", sum, err)
+	}
+	if _, err := f.h.Handle(context.Background(), f.inv, []byte(`{"action":"reconcile","regionId":"cn-hangzhou","imageId":"m-prod-1"}`)); err == nil {
+		t.Fatal("a reconcile ran though its outcome could not be published")
+	}
+	if n := f.emu.Faults.Counts()["DescribeImages"]; n != 0 {
+		t.Fatalf("%d DescribeImages calls made without a publisher", n)
+	}
+}

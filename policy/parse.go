@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 
@@ -52,13 +53,20 @@ const (
 )
 
 var (
-	ruleNameRE  = regexp.MustCompile(ruleNamePattern)
-	groupNameRE = regexp.MustCompile(groupNamePattern)
-	regionRE    = regexp.MustCompile(regionPattern)
-	folderIDRE  = regexp.MustCompile(folderIDPattern)
-	rootIDRE    = regexp.MustCompile(`^r-[A-Za-z0-9]{6}$`)
-	kmsKeyIDRE  = regexp.MustCompile(kmsKeyIDPattern)
+	ruleNameRE  = lazyRegexp(ruleNamePattern)
+	groupNameRE = lazyRegexp(groupNamePattern)
+	regionRE    = lazyRegexp(regionPattern)
+	folderIDRE  = lazyRegexp(folderIDPattern)
+	rootIDRE    = lazyRegexp(`^r-[A-Za-z0-9]{6}$`)
+	kmsKeyIDRE  = lazyRegexp(kmsKeyIDPattern)
 )
+
+// lazyRegexp compiles on first use: package initialisation runs before the
+// function takes its first invocation, while the policy is loaded in the
+// background (cold start).
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
 
 // Parse reads a policy from YAML or JSON (JSON is read as YAML, so both get
 // the same checks and the same line numbers). filename is used only in
@@ -240,14 +248,14 @@ func first(doc *yaml.Node) *yaml.Node {
 	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Line: doc.Line, Column: doc.Column}
 }
 
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+var yamlLine = lazyRegexp(`^yaml: line (\d+): (.*)$`)
 
 // syntaxError reports a YAML syntax error. yaml.v3 gives only a line, inside
 // the message text.
 func (d *decoder) syntaxError(err error) {
 	msg := err.Error()
 	p := Problem{File: d.file}
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+	if m := yamlLine().FindStringSubmatch(msg); m != nil {
 		p.Line, _ = strconv.Atoi(m[1])
 		msg = m[2]
 	}
@@ -336,7 +344,7 @@ func (d *decoder) groups(n *yaml.Node, path string) []groupDoc {
 		case isDigits(name):
 			d.errorf(k, gpath, "group name %q is all digits, so it could be read as an account id; "+
 				"use at least one letter, '.', '_' or '-'", name)
-		case !groupNameRE.MatchString(name):
+		case !groupNameRE().MatchString(name):
 			d.errorf(k, gpath, "group name %q may only use letters, digits, '.', '_' and '-'", name)
 		default:
 			gs = append(gs, groupDoc{name: entry{name, k, gpath}, members: members, dir: dir})
@@ -368,7 +376,7 @@ func (d *decoder) rule(n *yaml.Node, path string) ruleDoc {
 				switch {
 				case s == "":
 					d.errorf(v, p, "rule name must not be empty")
-				case !ruleNameRE.MatchString(s):
+				case !ruleNameRE().MatchString(s):
 					d.errorf(v, p, "rule name %q may only use letters, digits, '.', '_' and '-'", s)
 				default:
 					r.name = entry{s, v, p}
@@ -506,7 +514,7 @@ func (d *decoder) regions(n *yaml.Node, path string) []entry {
 		s, ok := d.str(item, p, "a region id")
 		switch {
 		case !ok:
-		case !regionRE.MatchString(s):
+		case !regionRE().MatchString(s):
 			d.errorf(item, p, "%q is not a region id (such as cn-hangzhou)", s)
 		case d.repeated(item, p, s, es):
 		default:
@@ -581,7 +589,7 @@ func (d *decoder) reencrypt(n *yaml.Node, path string) *entry {
 // regionID decodes one region id.
 func (d *decoder) regionID(n *yaml.Node, path string) (string, bool) {
 	s, ok := d.str(n, path, "a region id")
-	if ok && !regionRE.MatchString(s) {
+	if ok && !regionRE().MatchString(s) {
 		d.errorf(n, path, "%q is not a region id (such as cn-shanghai)", s)
 		return "", false
 	}
@@ -591,7 +599,7 @@ func (d *decoder) regionID(n *yaml.Node, path string) (string, bool) {
 // kmsKeyID decodes one KMS key id.
 func (d *decoder) kmsKeyID(n *yaml.Node, path string) (string, bool) {
 	s, ok := d.str(n, path, "a KMS key id")
-	if ok && !kmsKeyIDRE.MatchString(s) {
+	if ok && !kmsKeyIDRE().MatchString(s) {
 		d.errorf(n, path, "%q is not a KMS key id: want key-... or a UUID such as "+
 			"e522b26d-abf6-4e0d-b5da-04b7a1b2c33c (an alias or ARN is not accepted)", s)
 		return "", false
@@ -683,9 +691,9 @@ func (d *decoder) directoryGroup(n *yaml.Node, path string) *dirDoc {
 			s, ok := d.str(v, p, "a Resource Directory folder id (fd- and 10 letters or digits)")
 			switch {
 			case !ok:
-			case rootIDRE.MatchString(s):
+			case rootIDRE().MatchString(s):
 				d.errorf(v, p, "%q is the directory's root folder: write {resourceDirectory: true} for every member", s)
-			case !folderIDRE.MatchString(s):
+			case !folderIDRE().MatchString(s):
 				d.errorf(v, p, "%q is not a Resource Directory folder id: want fd- and 10 letters or digits, such as fd-3o9xo2mu1p", s)
 			default:
 				folder = &dirDoc{folder: s, node: v}
@@ -859,13 +867,13 @@ func describe(n *yaml.Node) string {
 	}
 }
 
-var simpleKey = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)
+var simpleKey = lazyRegexp(`^[A-Za-z_][A-Za-z0-9_-]*$`)
 
 // child returns the path of key inside the mapping at path: path.key, or
 // path["key"] when the key would be ambiguous unquoted.
 func child(path, key string) string {
 	switch {
-	case !simpleKey.MatchString(key):
+	case !simpleKey().MatchString(key):
 		return path + "[" + strconv.Quote(key) + "]"
 	case path == "":
 		return key

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -13,13 +14,20 @@ import (
 // The same region pattern as the policy's (policy/parse.go), so that a region
 // a policy can name is a region a request can name.
 var (
-	regionRE = regexp.MustCompile(`^[a-z]{2,}(-[a-z0-9]+)+$`)
+	regionRE = lazyRegexp(`^[a-z]{2,}(-[a-z0-9]+)+$`)
 	// ECS image ids are "m-" and lower-case letters and digits
 	// (m-bp1g7004ksh0oeuc1a2b). Upper case and inner hyphens are accepted too,
 	// so that readable ids in emulator worlds (m-golden-001) work; anything the
 	// service would not recognise still fails there with ImageNotFound.
-	imageIDRE = regexp.MustCompile(`^m-[A-Za-z0-9]+(-[A-Za-z0-9]+)*$`)
+	imageIDRE = lazyRegexp(`^m-[A-Za-z0-9]+(-[A-Za-z0-9]+)*$`)
 )
+
+// lazyRegexp compiles on first use: package initialisation runs before the
+// function takes its first invocation, and most invocations never validate
+// a request (cold start).
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
 
 // maxProblems caps how many problems one error lists, so that a request with
 // 200 bad entries still yields a readable, bounded message.
@@ -160,7 +168,7 @@ func quote(s string) string {
 
 // IsRegionID reports whether s has the form of a region id (cn-hangzhou), as
 // requests and the policy require.
-func IsRegionID(s string) bool { return len(s) <= maxNameBytes && regionRE.MatchString(s) }
+func IsRegionID(s string) bool { return len(s) <= maxNameBytes && regionRE().MatchString(s) }
 
 // IsImageID reports whether s has the form of an image id (m-bp1g7004ksh0oeuc1a2b).
-func IsImageID(s string) bool { return len(s) <= maxNameBytes && imageIDRE.MatchString(s) }
+func IsImageID(s string) bool { return len(s) <= maxNameBytes && imageIDRE().MatchString(s) }

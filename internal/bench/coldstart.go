@@ -14,7 +14,7 @@ import (
 // ColdStartConfig sizes the cold-start measurement.
 type ColdStartConfig struct {
 	Binaries
-	Runs int // starts of each binary; medians are reported (default 5)
+	Runs int // starts of each binary and event; medians are reported (default 11)
 }
 
 // StartTimes are one binary's median times from process start.
@@ -30,10 +30,21 @@ type StartTimes struct {
 
 // ColdStartResult compares the function with the hello-world binary.
 type ColdStartResult struct {
-	Runs            int
-	Function, Hello StartTimes
-	Payload         string
+	Runs int
+	// Function's first event is a reconcile (real work); Ignored's an
+	// ActionTrail record the function ignores (start-up and the answer
+	// alone); Hello's an echo.
+	Function, Ignored, Hello StartTimes
+	Payload                  string
 }
+
+// coldIgnored is an ActionTrail record of an API the function does not act
+// on: it must answer it having done nothing else.
+const coldIgnored = `{"id":"cold-ignored","source":"acs.ecs","specversion":"1.0","type":"ecs:ActionTrail:ApiCall",` +
+	`"subject":"acs:ecs:cn-hangzhou:1000000000000001:disk/d-cold","time":"2026-01-01T00:00:00Z",` +
+	`"aliyunaccountid":"1000000000000001","aliyunregionid":"cn-hangzhou",` +
+	`"data":{"eventId":"COLD-IGNORED","eventName":"DeleteDisk","eventType":"ApiCall","serviceName":"Ecs",` +
+	`"acsRegion":"cn-hangzhou","eventTime":"2026-01-01T00:00:00Z","requestParameters":{"DiskId":"d-cold"}}}`
 
 // coldPayload is a realistic first event that needs little work: a
 // reconcile of an image already shared as the policy wants (two reads and
@@ -53,7 +64,7 @@ rules:
 // first invocation under the emulated runtime API.
 func ColdStart(ctx context.Context, cfg ColdStartConfig) (*ColdStartResult, error) {
 	if cfg.Runs <= 0 {
-		cfg.Runs = 5
+		cfg.Runs = 11
 	}
 	w := newWorld(accounts(2, 1, 3), world.Queue{Name: outcomeQueue}, world.Queue{Name: workQueue})
 	w.Images = []world.Image{{ID: "m-cold", Tags: map[string]string{"env": "prod"}, SharedWith: accounts(2, 1, 3)}}
@@ -73,23 +84,34 @@ func ColdStart(ctx context.Context, cfg ColdStartConfig) (*ColdStartResult, erro
 	}
 
 	res := &ColdStartResult{Runs: cfg.Runs, Payload: coldPayload}
-	var fn, hello []StartTimes
+	// Alternating, so that whatever else the machine does falls on both
+	// binaries alike: function (ignored event), hello, function (reconcile),
+	// hello.
+	var fn, ignored, hello []StartTimes
 	for range cfg.Runs {
-		f, err := startOnce(ctx, cfg.Function, functionEnv(e, policyPath), []byte(coldPayload))
-		if err != nil {
-			return nil, fmt.Errorf("function: %w", err)
+		for _, step := range []struct {
+			name, binary string
+			env          []string
+			payload      string
+			into         *[]StartTimes
+		}{
+			{"function, ignored event", cfg.Function, functionEnv(e, policyPath), coldIgnored, &ignored},
+			{"hello", cfg.Hello, nil, `{"message":"hello"}`, &hello},
+			{"function, reconcile", cfg.Function, functionEnv(e, policyPath), coldPayload, &fn},
+			{"hello", cfg.Hello, nil, `{"message":"hello"}`, &hello},
+		} {
+			st, err := startOnce(ctx, step.binary, step.env, []byte(step.payload))
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", step.name, err)
+			}
+			*step.into = append(*step.into, st)
 		}
-		h, err := startOnce(ctx, cfg.Hello, nil, []byte(`{"message":"hello"}`))
-		if err != nil {
-			return nil, fmt.Errorf("hello: %w", err)
-		}
-		fn, hello = append(fn, f), append(hello, h)
 	}
-	res.Function, res.Hello = medianTimes(fn), medianTimes(hello)
+	res.Function, res.Ignored, res.Hello = medianTimes(fn), medianTimes(ignored), medianTimes(hello)
 	for _, b := range []struct {
 		path string
 		into *StartTimes
-	}{{cfg.Function, &res.Function}, {cfg.Hello, &res.Hello}} {
+	}{{cfg.Function, &res.Function}, {cfg.Function, &res.Ignored}, {cfg.Hello, &res.Hello}} {
 		st, err := os.Stat(b.path)
 		if err != nil {
 			return nil, err
@@ -141,20 +163,35 @@ func medianTimes(ts []StartTimes) StartTimes {
 
 // Rows reports the function beside hello.
 func (r *ColdStartResult) Rows() []Row {
+	target := func(measured, ref time.Duration) string {
+		if float64(measured) <= 1.3*float64(ref) {
+			return "≤ 1.30: met"
+		}
+		return "≤ 1.30: MISSED"
+	}
 	return []Row{
 		{
-			Figure:    "cold start: process start → first invocation answered",
-			Measured:  ms(r.Function.Answered),
-			Reference: ms(r.Hello.Answered) + " (hello-world fc.Start)",
-			Ratio:     ratio(float64(r.Function.Answered), float64(r.Hello.Answered)),
-			Note:      fmt.Sprintf("median of %d starts each; the function's first event is a reconcile of an image already in line (2 ECS reads, 1 MNS send), hello's an echo", r.Runs),
+			Figure:    "cold start: process start → an ignored event answered",
+			Measured:  ms(r.Ignored.Answered),
+			Reference: ms(r.Hello.Answered) + " (hello-world fc.Start, echo answered)",
+			Ratio:     ratio(float64(r.Ignored.Answered), float64(r.Hello.Answered)),
+			Target:    target(r.Ignored.Answered, r.Hello.Answered),
+			Note:      fmt.Sprintf("median of %d starts each, alternating; the event is an ActionTrail DeleteDisk record, which the function ignores", r.Runs),
 		},
 		{
-			Figure:    "cold start: process start → first invocation taken",
+			Figure:    "cold start: process start → first invocation taken, before a real reconcile",
 			Measured:  ms(r.Function.Ready),
 			Reference: ms(r.Hello.Ready) + " (hello-world fc.Start)",
 			Ratio:     ratio(float64(r.Function.Ready), float64(r.Hello.Ready)),
-			Note:      "start-up alone: configuration, policy load, runtime API poll",
+			Target:    target(r.Function.Ready, r.Hello.Ready),
+			Note:      "start-up alone (answered less the handling time the runtime measured): configuration, policy, runtime API poll",
+		},
+		{
+			Figure:    "cold start: process start → first invocation answered, a real reconcile",
+			Measured:  ms(r.Function.Answered),
+			Reference: ms(r.Hello.Answered) + " (hello-world fc.Start, echo answered)",
+			Ratio:     ratio(float64(r.Function.Answered), float64(r.Hello.Answered)),
+			Note:      "a reconcile of an image already in line: 2 ECS reads and 1 MNS send, with the clients built on first use",
 		},
 		{
 			Figure:    "binary size",

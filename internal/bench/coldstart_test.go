@@ -11,12 +11,12 @@ func TestColdStartTimesBothBinaries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, st := range map[string]StartTimes{"function": res.Function, "hello": res.Hello} {
+	for name, st := range map[string]StartTimes{"function": res.Function, "ignored": res.Ignored, "hello": res.Hello} {
 		if st.Answered <= 0 || st.Ready <= 0 || st.Ready > st.Answered || st.Size <= 0 {
 			t.Errorf("%s: %+v: want positive times, ready before answered, a size", name, st)
 		}
 	}
-	if len(res.Rows()) != 3 {
-		t.Error("want three rows")
+	if len(res.Rows()) != 4 {
+		t.Error("want four rows")
 	}
 }

@@ -28,11 +28,25 @@ func runFunction(env Env) int {
 		fc.Start(func(context.Context, []byte) (handler.Summary, error) { return handler.Summary{}, cfgErr })
 		return 1
 	}
-	pol, polErr := policy.Load(policyPath(cfg.PolicyFile))
-	if polErr != nil {
-		log.Error("unusable policy", "file", cfg.PolicyFile, "err", polErr)
+	// The policy loads while the runtime API is polled for the first
+	// invocation (cold start); the handler waits for it before handling
+	// anything, so a bad policy still fails the first invocation.
+	type loaded struct {
+		pol *policy.Policy
+		err error
 	}
-	h := handler.New(cfg, handler.Deps{Policy: pol, PolicyErr: polErr, Logger: log})
+	ready := make(chan loaded, 1)
+	go func() {
+		pol, err := policy.Load(policyPath(cfg.PolicyFile))
+		if err != nil {
+			log.Error("unusable policy", "file", cfg.PolicyFile, "err", err)
+		}
+		ready <- loaded{pol, err}
+	}()
+	h := handler.New(cfg, handler.Deps{Logger: log, LoadPolicy: func() (*policy.Policy, error) {
+		l := <-ready
+		return l.pol, l.err
+	}})
 	fc.Start(h.Invoke)
 	return 0
 }

@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk"
@@ -44,12 +45,13 @@ type Config struct {
 }
 
 // regionPattern is what the SDK accepts as a region id.
-var regionPattern = regexp.MustCompile(`^[a-zA-Z0-9_-]+$`)
+// regionPattern compiles on first use, not at package initialisation (cold start).
+var regionPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-zA-Z0-9_-]+$`) })
 
 // New returns an ECS client for cfg, or an error saying what in cfg is wrong.
 func New(cfg Config) (*ecs.Client, error) {
 	var errs []error
-	if cfg.Region == "" || !regionPattern.MatchString(cfg.Region) {
+	if cfg.Region == "" || !regionPattern().MatchString(cfg.Region) {
 		errs = append(errs, fmt.Errorf("region %q is not a region id", cfg.Region))
 	}
 	if cfg.AccessKeyID == "" || cfg.AccessKeySecret == "" {

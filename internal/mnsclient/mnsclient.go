@@ -19,6 +19,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	ali_mns "github.com/aliyun/aliyun-mns-go-sdk"
@@ -52,8 +53,9 @@ type Config struct {
 }
 
 var (
-	accountIDPattern = regexp.MustCompile(`^[0-9]+$`)
-	regionPattern    = regexp.MustCompile(`^[a-z]+(-[a-z0-9]+)+$`)
+	// Compiled on first use, not at package initialisation (cold start).
+	accountIDPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9]+$`) })
+	regionPattern    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z]+(-[a-z0-9]+)+$`) })
 )
 
 // DefaultEndpoint is the public HTTPS endpoint of an account's MNS in a
@@ -156,10 +158,10 @@ func resolve(cfg Config) (endpoint, dialAddr string, err error) {
 }
 
 func checkAccountRegion(cfg Config) error {
-	if !accountIDPattern.MatchString(cfg.AccountID) {
+	if !accountIDPattern().MatchString(cfg.AccountID) {
 		return fmt.Errorf("account id %q (AccountID) must be numeric", cfg.AccountID)
 	}
-	if !regionPattern.MatchString(cfg.Region) {
+	if !regionPattern().MatchString(cfg.Region) {
 		return fmt.Errorf("region %q (Region) is not a region id such as cn-hangzhou", cfg.Region)
 	}
 	return nil

@@ -4,13 +4,16 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 )
 
 // This file holds queue management: create (PUT), set attributes
 // (PUT ?metaoverride=true), get attributes (GET), delete (DELETE), list.
 
-var resourceName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]*$`)
+// resourceName compiles on first use: the function binary links the emulator
+// (for local and emulate) and must not pay for it at start-up.
+var resourceName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z][A-Za-z0-9-]*$`) })
 
 // checkName applies the documented naming rule: 1..256 characters, starting
 // with a letter, then letters, digits and hyphens.
@@ -18,7 +21,7 @@ func checkName(name, invalid, length string) *apiError {
 	if len(name) < 1 || len(name) > 256 {
 		return errCode(length)
 	}
-	if !resourceName.MatchString(name) {
+	if !resourceName().MatchString(name) {
 		return errCode(invalid)
 	}
 	return nil

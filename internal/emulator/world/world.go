@@ -16,6 +16,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -316,7 +317,9 @@ func Parse(name string, data []byte) (*World, error) {
 	return &w, nil
 }
 
-var accountID = regexp.MustCompile(`^[0-9]{16}$`)
+// accountID compiles on first use: the function binary links the emulator
+// (for local and emulate) and must not pay for it at start-up.
+var accountID = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9]{16}$`) })
 
 func (w *World) setDefaults() {
 	if w.Region == "" {
@@ -390,14 +393,14 @@ var (
 func (w *World) validate() error {
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
-	if !accountID.MatchString(w.Owner) {
+	if !accountID().MatchString(w.Owner) {
 		bad("owner %q is not a 16-digit account id", w.Owner)
 	}
 	if w.Credentials.AccessKeyID == "" || w.Credentials.AccessKeySecret == "" {
 		bad("credentials.accessKeyId and credentials.accessKeySecret are required")
 	}
 	for _, a := range w.Accounts {
-		if !accountID.MatchString(a) {
+		if !accountID().MatchString(a) {
 			bad("accounts: %q is not a 16-digit account id", a)
 		}
 	}
@@ -411,7 +414,7 @@ func (w *World) validate() error {
 		bad("aliyunIdType must be %q or %q, not %q", AliyunIDString, AliyunIDNumber, w.AliyunIDType)
 	}
 	for _, a := range w.OtherSiteAccounts {
-		if !accountID.MatchString(a) {
+		if !accountID().MatchString(a) {
 			bad("otherSiteAccounts: %q is not a 16-digit account id", a)
 		}
 		if slices.Contains(w.Accounts, a) || a == w.Owner {
@@ -447,11 +450,11 @@ func (w *World) validate() error {
 		if !slices.Contains(encryptions, im.Encryption) {
 			bad("image %s: encryption %q is not one of %v", im.ID, im.Encryption, encryptions)
 		}
-		if !accountID.MatchString(im.Owner) {
+		if !accountID().MatchString(im.Owner) {
 			bad("image %s: owner %q is not a 16-digit account id", im.ID, im.Owner)
 		}
 		for _, a := range im.SharedWith {
-			if !accountID.MatchString(a) {
+			if !accountID().MatchString(a) {
 				bad("image %s: sharedWith %q is not a 16-digit account id", im.ID, a)
 			}
 		}
