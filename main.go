@@ -21,8 +21,7 @@ import (
 var defaults embed.FS
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := cli.Run(ctx, os.Args[1:], cli.Env{
+	code := cli.Run(context.Background(), os.Args[1:], cli.Env{
 		Stdout: os.Stdout,
 		Stderr: os.Stderr,
 		Getenv: os.Getenv,
@@ -30,8 +29,10 @@ func main() {
 		Stdin:  os.Stdin,
 		// A question is only asked of a person: both ends are terminals.
 		Interactive: isTerminal(os.Stdin) && isTerminal(os.Stderr),
+		Interrupt: func(ctx context.Context) (context.Context, context.CancelFunc) {
+			return signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+		},
 	})
-	stop()
 	os.Exit(code)
 }
 
