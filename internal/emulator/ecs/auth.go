@@ -2,60 +2,53 @@ package ecs
 
 import (
 	"time"
+
+	"github.com/imageshare/ecs-image-share/internal/emulator/rpcv1"
 )
 
-// timestampLayout is the only Timestamp format the RPC protocol accepts (UTC).
-const timestampLayout = "2006-01-02T15:04:05Z"
+// timestampLayout is the RPC protocol's only Timestamp format, which the
+// service also answers times in.
+const timestampLayout = rpcv1.TimestampLayout
 
-// skew is how far a request's Timestamp may be from the real clock.
-const skew = 15 * time.Minute
-
-// authenticate checks the common parameters and the signature, in the order
-// the answer is most useful to a client: missing parameters, unknown key,
-// malformed values, clock skew, signature, security token, then replay.
+// authenticate checks the common parameters and the signature with the RPC
+// V1 verifier every emulated RPC endpoint shares (package rpcv1), and
+// renders a refusal through this service's error table.
 //
 // The timestamp window is checked against the REAL clock, not the emulated
 // one: real clients sign with real time.
 func (s *Service) authenticate(method string, p params) *apiError {
-	// The common parameters every signed call carries.
-	if err := p.require("Action", "AccessKeyId", "Signature", "SignatureMethod",
-		"SignatureVersion", "SignatureNonce", "Timestamp", "Version"); err != nil {
-		return err
-	}
 	cred := s.world.Credentials
-	if p["AccessKeyId"] != cred.AccessKeyID {
-		return newError("InvalidAccessKeyId.NotFound")
+	err := rpcv1.Verify(method, p, rpcv1.Credentials{
+		AccessKeyID:     cred.AccessKeyID,
+		AccessKeySecret: cred.AccessKeySecret,
+		SecurityToken:   cred.SecurityToken,
+	}, s.nonces.use, time.Now())
+	if err == nil {
+		return nil
 	}
-	if p["SignatureMethod"] != "HMAC-SHA1" {
-		return invalidParameter("SignatureMethod", "Valid value: HMAC-SHA1.")
+	return fromRPC(err)
+}
+
+// fromRPC renders a verifier's refusal with this service's messages.
+func fromRPC(err *rpcv1.Error) *apiError {
+	switch {
+	case err.Code == "MissingParameter" && err.Param != "":
+		return missingParameter(err.Param)
+	case err.Code == "InvalidParameter" && err.Param != "":
+		return invalidParameter(err.Param, err.Message)
 	}
-	if p["SignatureVersion"] != "1.0" {
-		return invalidParameter("SignatureVersion", "Valid value: 1.0.")
+	e := newError(err.Code)
+	if err.Message != "" {
+		e.Message = err.Message
 	}
-	ts, err := time.Parse(timestampLayout, p["Timestamp"])
-	if err != nil {
-		return newError("InvalidTimeStamp.Format")
+	if err.StringToSign != "" {
+		e.Message += " server string to sign is:" + err.StringToSign
 	}
-	now := time.Now()
-	if ts.Before(now.Add(-skew)) || ts.After(now.Add(skew)) {
-		return newError("InvalidTimeStamp.Expired")
-	}
-	sts := stringToSign(method, p)
-	if !signatureMatches(p["Signature"], signature(sts, cred.AccessKeySecret)) {
-		// The SDK compares the server's string to sign with its own to tell
-		// a wrong secret from a signing bug; it finds it after this marker.
-		e := newError("SignatureDoesNotMatch")
-		e.Message += " server string to sign is:" + sts
-		return e
-	}
-	switch token := p["SecurityToken"]; {
-	case cred.SecurityToken != "" && token == "":
-		return newError("InvalidSecurityToken.Malformed")
-	case token != cred.SecurityToken:
-		return newError("InvalidSecurityToken.MismatchWithAccessKey")
-	}
-	if !s.nonces.use(p["SignatureNonce"], ts.Add(skew), now) {
-		return newError("SignatureNonceUsed")
-	}
-	return nil
+	return e
+}
+
+// UseNonce records a SignatureNonce for every RPC endpoint of the emulator:
+// the ResourceManager endpoint shares this cache, as one gateway would.
+func (s *Service) UseNonce(nonce string, expires, now time.Time) bool {
+	return s.nonces.use(nonce, expires, now)
 }

@@ -1,4 +1,4 @@
-package ecs
+package rpcv1
 
 import (
 	"crypto/hmac"
@@ -34,7 +34,7 @@ func percentEncode(s string) string {
 // signs SignatureType= with an empty value):
 //
 //	METHOD&%2F&percentEncode(k1=v1&k2=v2...)   keys sorted, each k and v percent-encoded
-func stringToSign(method string, p params) string {
+func stringToSign(method string, p map[string]string) string {
 	keys := make([]string, 0, len(p))
 	for k := range p {
 		if k != "Signature" {

@@ -1,4 +1,4 @@
-package ecs
+package rpcv1
 
 import "testing"
 
@@ -6,7 +6,7 @@ import "testing"
 // example of the RPC signature documentation (DescribeRegions, secret
 // "testsecret").
 func TestSignatureDocumentedExample(t *testing.T) {
-	p := params{
+	p := map[string]string{
 		"AccessKeyId":      "testid",
 		"Action":           "DescribeRegions",
 		"Format":           "XML",
@@ -48,7 +48,7 @@ func TestPercentEncode(t *testing.T) {
 
 // TestStringToSignKeepsEmptyValues: the SDK signs SignatureType= (empty).
 func TestStringToSignKeepsEmptyValues(t *testing.T) {
-	got := stringToSign("POST", params{"B": "", "A": "x y"})
+	got := stringToSign("POST", map[string]string{"B": "", "A": "x y"})
 	if want := "POST&%2F&A%3Dx%2520y%26B%3D"; got != want {
 		t.Errorf("got %s, want %s", got, want)
 	}
