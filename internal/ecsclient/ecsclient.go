@@ -20,6 +20,7 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk"
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth/credentials"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/resourcemanager"
 )
 
 // DefaultTimeout bounds a call (connect and read) when Config.Timeout is zero.
@@ -129,4 +130,66 @@ func parseEndpoint(ep string) (scheme, host string, err error) {
 		return "", "", fmt.Errorf("endpoint %q: ECS RPC is served at the root; drop the path and query", ep)
 	}
 	return strings.ToUpper(u.Scheme), u.Host, nil
+}
+
+// ResourceManagerEndpoint is ResourceManager's central public endpoint: the
+// service is global, so one endpoint serves every region.
+const ResourceManagerEndpoint = "resourcemanager.aliyuncs.com"
+
+// NewResourceManager returns a ResourceManager client (API 2020-03-31), to
+// read the Resource Directory, built as New builds ECS clients: explicit
+// endpoint and scheme, timeouts, static or STS credentials, AutoRetry off
+// (retries are the caller's, paced by its budget), no global endpoint
+// tables. cfg.Endpoint "" is ResourceManagerEndpoint over HTTPS; cfg.Region
+// is only the signing region (any valid region id). Like an ECS client, it
+// is not safe for concurrent use.
+func NewResourceManager(cfg Config) (*resourcemanager.Client, error) {
+	var errs []error
+	if cfg.Region == "" || !regionPattern.MatchString(cfg.Region) {
+		errs = append(errs, fmt.Errorf("region %q is not a region id", cfg.Region))
+	}
+	if cfg.AccessKeyID == "" || cfg.AccessKeySecret == "" {
+		errs = append(errs, errors.New("access key id and secret are required"))
+	}
+	if cfg.Timeout < 0 {
+		errs = append(errs, fmt.Errorf("timeout %v is negative", cfg.Timeout))
+	}
+	endpoint := cfg.Endpoint
+	if endpoint == "" {
+		endpoint = "https://" + ResourceManagerEndpoint
+	}
+	scheme, host, err := parseEndpoint(endpoint)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("ecsclient: resource manager: %w", err)
+	}
+	timeout := cfg.Timeout
+	if timeout == 0 {
+		timeout = DefaultTimeout
+	}
+	conf := sdk.NewConfig()
+	conf.Scheme = scheme
+	conf.AutoRetry = false
+	conf.MaxRetryTime = 0
+	conf.Timeout = timeout
+	conf.UserAgent = "ecs-image-share"
+	conf.HttpTransport = http.DefaultTransport.(*http.Transport).Clone()
+	var cred credentials.CredentialsProvider
+	if cfg.SecurityToken != "" {
+		cred = credentials.NewStaticSTSCredentialsProvider(cfg.AccessKeyID, cfg.AccessKeySecret, cfg.SecurityToken)
+	} else {
+		cred = credentials.NewStaticAKCredentialsProvider(cfg.AccessKeyID, cfg.AccessKeySecret)
+	}
+	// By hand, as for ECS: resourcemanager.NewClientWithOptions fills the
+	// package-global EndpointMap lazily.
+	c := &resourcemanager.Client{}
+	if err := c.InitWithOptions(cfg.Region, conf, cred); err != nil {
+		return nil, fmt.Errorf("ecsclient: resource manager: %w", err)
+	}
+	c.SetReadTimeout(timeout)
+	c.SetConnectTimeout(timeout)
+	c.Domain = host
+	return c, nil
 }

@@ -6,15 +6,21 @@
 // Routing on one address, as the services' own paths do not overlap:
 //
 //	/?Action=...                      ECS RPC (Version 2014-05-26)
+//	/?Action=...&Version=2020-03-31   ResourceManager RPC: the same path as
+//	                                  ECS, so the RPC Version (query, form
+//	                                  body, or x-acs-version header) picks it
 //	/queues/..., /topics/...          MNS REST (x-mns-version 2015-06-06)
 //	/2020-11-11/runtime/invocation/   FC runtime API (for a compiled function)
 package emulator
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -24,6 +30,8 @@ import (
 	"github.com/imageshare/ecs-image-share/internal/emulator/fault"
 	"github.com/imageshare/ecs-image-share/internal/emulator/fcrt"
 	"github.com/imageshare/ecs-image-share/internal/emulator/mns"
+	"github.com/imageshare/ecs-image-share/internal/emulator/resourcemanager"
+	"github.com/imageshare/ecs-image-share/internal/emulator/rpcv1"
 	"github.com/imageshare/ecs-image-share/internal/emulator/world"
 )
 
@@ -35,6 +43,7 @@ type Emulator struct {
 	Faults  *fault.Injector
 	ECS     *ecs.Service
 	MNS     *mns.Service
+	RM      *resourcemanager.Service
 	Runtime *fcrt.Runtime
 
 	stop     chan struct{}
@@ -57,6 +66,7 @@ func New(w *world.World, opt Options) *Emulator {
 	e := &Emulator{World: w, Clock: clk, Faults: fault.New(w), stop: make(chan struct{})}
 	e.ECS = ecs.New(w, clk, e.Faults, e.stop)
 	e.MNS = mns.New(w, clk, e.Faults, e.stop)
+	e.RM = resourcemanager.New(w, clk, e.Faults, e.stop, e.ECS.UseNonce)
 	e.Runtime = fcrt.New()
 	return e
 }
@@ -68,9 +78,36 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e.MNS.ServeHTTP(w, r)
 	case strings.HasPrefix(p, "/2020-11-11/runtime/"):
 		e.Runtime.ServeHTTP(w, r)
+	case rpcVersion(r) == resourcemanager.APIVersion:
+		e.RM.ServeHTTP(w, r)
 	default:
 		e.ECS.ServeHTTP(w, r)
 	}
+}
+
+// rpcVersion is the Version an RPC request names: in the query string (as
+// the Go SDK sends it), the x-acs-version header (V3 clients), or a form
+// body, which it reads and puts back for the service.
+func rpcVersion(r *http.Request) string {
+	if v := r.URL.Query().Get("Version"); v != "" {
+		return v
+	}
+	if v := r.Header.Get("x-acs-version"); v != "" {
+		return v
+	}
+	if r.Method != http.MethodPost || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
+		return ""
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, rpcv1.MaxBody+1))
+	r.Body = io.NopCloser(io.MultiReader(bytes.NewReader(body), r.Body))
+	if err != nil {
+		return ""
+	}
+	form, err := url.ParseQuery(string(body))
+	if err != nil {
+		return ""
+	}
+	return form.Get("Version")
 }
 
 // Advance moves emulated time forward: images finish creating, delayed and

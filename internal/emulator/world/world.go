@@ -75,6 +75,9 @@ type World struct {
 	// KMSKeys are the customer-managed KMS keys that exist, for CopyImage's
 	// KMSKeyId. Any other key id is InvalidParameter.KMSKeyId.NotFound.
 	KMSKeys []KMSKey `yaml:"kmsKeys"`
+	// ResourceDirectory is the organisation the ResourceManager API
+	// (2020-03-31) serves; nil: the owner has no Resource Directory.
+	ResourceDirectory *ResourceDirectory `yaml:"resourceDirectory"`
 }
 
 // DefaultCopyTakes is how long a copy stays Creating unless the world says.
@@ -102,6 +105,63 @@ func (k *KMSKey) UnmarshalYAML(n *yaml.Node) error {
 	}
 	type plain KMSKey
 	return decodeStrict(n, (*plain)(k))
+}
+
+// ResourceDirectory is an organisation's Resource Directory: a management
+// account, a root folder holding member accounts and folders, and folders
+// nested in folders.
+type ResourceDirectory struct {
+	// ManagementAccount owns the directory; it (and the delegated
+	// administrators) may read it. Required, a 16-digit account id.
+	ManagementAccount string `yaml:"managementAccount"`
+	// DelegatedAdministrators are member accounts that may read the
+	// directory as the management account does.
+	DelegatedAdministrators []string `yaml:"delegatedAdministrators"`
+	// RootFolderID is the root folder's id (r- and 6 letters or digits);
+	// default r-root01.
+	RootFolderID string `yaml:"rootFolderId"`
+	// Accounts are the members directly in the root folder. The management
+	// account is a member of the root implicitly.
+	Accounts []DirectoryAccount `yaml:"accounts"`
+	Folders  []Folder           `yaml:"folders"`
+}
+
+// Folder is a Resource Directory folder.
+type Folder struct {
+	// ID is fd- and 10 letters or digits, unique in the directory.
+	ID       string             `yaml:"id"`
+	Name     string             `yaml:"name"`
+	Accounts []DirectoryAccount `yaml:"accounts"`
+	Folders  []Folder           `yaml:"folders"`
+}
+
+// DirectoryAccount is a member account. In YAML it is either an account id
+// (status CreateSuccess) or a mapping.
+type DirectoryAccount struct {
+	ID string `yaml:"id"`
+	// Status is the member's status as ListAccountsForParent reports it;
+	// default CreateSuccess. See DirectoryAccountStatuses.
+	Status      string `yaml:"status"`
+	DisplayName string `yaml:"displayName"`
+}
+
+// DirectoryAccountStatuses are the member statuses ListAccountsForParent
+// documents (ResourceManager 2020-03-31), with the creation outcomes the
+// account list also reports (CreateVerifying, CreateFailed, CreateExpired,
+// CreateCancelled).
+var DirectoryAccountStatuses = []string{
+	"CreateSuccess", "InviteSuccess", "PromoteVerifying", "PromoteFailed", "PromoteExpired",
+	"PromoteCancelled", "PromoteSuccess", "CreateVerifying", "CreateFailed", "CreateExpired", "CreateCancelled",
+}
+
+// UnmarshalYAML accepts a bare account id or a mapping.
+func (a *DirectoryAccount) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		a.ID = n.Value
+		return nil
+	}
+	type plain DirectoryAccount
+	return decodeStrict(n, (*plain)(a))
 }
 
 // DefaultShareQuota is ECS's per-image share quota unless raised by a ticket.
@@ -383,6 +443,101 @@ func (w *World) setDefaults() {
 			w.Faults[i].Times = 1
 		}
 	}
+	if rd := w.ResourceDirectory; rd != nil {
+		if rd.RootFolderID == "" {
+			rd.RootFolderID = "r-root01"
+		}
+		defaultStatuses(rd.Accounts)
+		var walk func([]Folder)
+		walk = func(fs []Folder) {
+			for i := range fs {
+				defaultStatuses(fs[i].Accounts)
+				walk(fs[i].Folders)
+			}
+		}
+		walk(rd.Folders)
+		// Every member of the directory is an account that exists, so ECS
+		// accepts shares with it.
+		for _, a := range rd.Members() {
+			if !slices.Contains(w.Accounts, a.ID) {
+				w.Accounts = append(w.Accounts, a.ID)
+			}
+		}
+	}
+}
+
+// Members returns every member account of the directory as written, the
+// management account first, then the root's, then each folder's, depth first.
+func (rd *ResourceDirectory) Members() []DirectoryAccount {
+	out := []DirectoryAccount{{ID: rd.ManagementAccount, Status: "CreateSuccess"}}
+	out = append(out, rd.Accounts...)
+	var walk func([]Folder)
+	walk = func(fs []Folder) {
+		for _, f := range fs {
+			out = append(out, f.Accounts...)
+			walk(f.Folders)
+		}
+	}
+	walk(rd.Folders)
+	return out
+}
+
+func defaultStatuses(as []DirectoryAccount) {
+	for i := range as {
+		if as[i].Status == "" {
+			as[i].Status = "CreateSuccess"
+		}
+	}
+}
+
+var (
+	folderID = regexp.MustCompile(`^fd-[A-Za-z0-9]{10}$`)
+	rootID   = regexp.MustCompile(`^r-[A-Za-z0-9]{6}$`)
+)
+
+// validateDirectory checks ids, uniqueness and statuses.
+func (rd *ResourceDirectory) validate(bad func(string, ...any)) {
+	if !accountID.MatchString(rd.ManagementAccount) {
+		bad("resourceDirectory.managementAccount %q is not a 16-digit account id", rd.ManagementAccount)
+	}
+	if !rootID.MatchString(rd.RootFolderID) {
+		bad("resourceDirectory.rootFolderId %q is not r- and 6 letters or digits", rd.RootFolderID)
+	}
+	for _, a := range rd.DelegatedAdministrators {
+		if !accountID.MatchString(a) {
+			bad("resourceDirectory.delegatedAdministrators: %q is not a 16-digit account id", a)
+		}
+	}
+	seen := map[string]string{rd.ManagementAccount: "the root (management account)"}
+	accounts := func(where string, as []DirectoryAccount) {
+		for _, a := range as {
+			switch {
+			case !accountID.MatchString(a.ID):
+				bad("resourceDirectory %s: account %q is not a 16-digit account id", where, a.ID)
+			case seen[a.ID] != "":
+				bad("resourceDirectory %s: account %s is already a member of %s (an account is in one folder)", where, a.ID, seen[a.ID])
+			default:
+				seen[a.ID] = where
+			}
+			if !slices.Contains(DirectoryAccountStatuses, a.Status) {
+				bad("resourceDirectory %s: account %s: status %q is not one of %v", where, a.ID, a.Status, DirectoryAccountStatuses)
+			}
+		}
+	}
+	accounts("root", rd.Accounts)
+	folders := map[string]bool{}
+	var walk func([]Folder)
+	walk = func(fs []Folder) {
+		for _, f := range fs {
+			if !folderID.MatchString(f.ID) || folders[f.ID] {
+				bad("resourceDirectory: folder id %q must be fd- and 10 letters or digits, and unique", f.ID)
+			}
+			folders[f.ID] = true
+			accounts("folder "+f.ID, f.Accounts)
+			walk(f.Folders)
+		}
+	}
+	walk(rd.Folders)
 }
 
 var (
@@ -478,6 +633,9 @@ func (w *World) validate() error {
 			bad("kmsKeys[%d]: empty or duplicate key id %q", i, k.ID)
 		}
 		seen["k:"+k.Region+"/"+k.ID] = true
+	}
+	if rd := w.ResourceDirectory; rd != nil {
+		rd.validate(bad)
 	}
 	if rl := w.RateLimit; rl != nil && rl.CallsPerSecond <= 0 {
 		bad("rateLimit.callsPerSecond must be positive")
