@@ -48,6 +48,14 @@ func (p RetryPolicy) backoff(n int, rnd *rand.Rand) time.Duration {
 	return half + time.Duration(rnd.Int64N(int64(half)+1))
 }
 
+// WithDefaults returns p with its zero fields set to the defaults, as the
+// engine uses it. Other callers of the cloud (package directory) retry with
+// the same policy.
+func (p RetryPolicy) WithDefaults() RetryPolicy { return p.withDefaults() }
+
+// Backoff is the wait before retry n (1 for the first), as the engine waits.
+func (p RetryPolicy) Backoff(n int, rnd *rand.Rand) time.Duration { return p.backoff(n, rnd) }
+
 // settleFunc is called before retrying an ambiguous failure (the call may
 // have been applied). It reads the state back and narrows what is left to
 // do; done means nothing is.
