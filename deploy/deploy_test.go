@@ -61,7 +61,7 @@ var requiredEnv = []string{
 // region's public ECS endpoint, TOPIC_STREAM (no MNS topic trigger is
 // deployed), and the per-API rate overrides and budget scope
 // (ECS_CALLS_PER_SECOND, set, already budgets each API).
-var optionalEnv = []string{"MNS_ENDPOINT", "ECS_ENDPOINT", "TOPIC_STREAM", "ECS_API_CALLS_PER_SECOND", "ECS_RATE_SCOPE"}
+var optionalEnv = []string{"MNS_ENDPOINT", "ECS_ENDPOINT", "RM_ENDPOINT", "TOPIC_STREAM", "ECS_API_CALLS_PER_SECOND", "ECS_RATE_SCOPE"}
 
 // ActionTrail event names: the five that create or re-tag an image, and the
 // older tagging APIs the trigger package also handles (docs/triggers.md).

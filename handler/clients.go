@@ -1,11 +1,13 @@
 package handler
 
 import (
+	"cmp"
 	"fmt"
 	"sync"
 	"time"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/resourcemanager"
 
 	"github.com/imageshare/ecs-image-share/internal/ecsclient"
 	"github.com/imageshare/ecs-image-share/internal/mnsclient"
@@ -94,6 +96,20 @@ func (c *clients) getECS(inv Invocation, region string) (*ecs.Client, error) {
 	return ecsclient.New(ecsclient.Config{
 		Region:          region,
 		Endpoint:        c.cfg.ECSEndpoint,
+		AccessKeyID:     inv.Credentials.AccessKeyID,
+		AccessKeySecret: inv.Credentials.AccessKeySecret,
+		SecurityToken:   inv.Credentials.SecurityToken,
+		Timeout:         c.timeout,
+	})
+}
+
+// resourceManager builds a ResourceManager client for inv's credentials: one
+// per invocation at most (the directory is read once), so it is not pooled.
+// The service is global; the function's region is only the signing region.
+func (c *clients) resourceManager(inv Invocation) (*resourcemanager.Client, error) {
+	return ecsclient.NewResourceManager(ecsclient.Config{
+		Region:          cmp.Or(inv.Region, "cn-hangzhou"),
+		Endpoint:        c.cfg.RMEndpoint,
 		AccessKeyID:     inv.Credentials.AccessKeyID,
 		AccessKeySecret: inv.Credentials.AccessKeySecret,
 		SecurityToken:   inv.Credentials.SecurityToken,

@@ -24,8 +24,12 @@ type Config struct {
 	WorkQueue    string // WORK_QUEUE: deferrals and sweep fan-out
 	MNSEndpoint  string // MNS_ENDPOINT, default derived from the account and region
 	ECSEndpoint  string // ECS_ENDPOINT, default the region's public endpoint
-	DryRun       bool   // DRY_RUN: plan everything, change nothing
-	LogLevel     slog.Level
+	// RMEndpoint is ResourceManager's endpoint, for policies with Resource
+	// Directory groups (RM_ENDPOINT, default resourcemanager.aliyuncs.com
+	// over HTTPS).
+	RMEndpoint string
+	DryRun     bool // DRY_RUN: plan everything, change nothing
+	LogLevel   slog.Level
 
 	// WaitReady is how long one invocation waits for a Creating image before
 	// deferring it (WAIT_READY_SECONDS, default 60).
@@ -118,6 +122,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		WorkQueue:        str("WORK_QUEUE", ""),
 		MNSEndpoint:      str("MNS_ENDPOINT", ""),
 		ECSEndpoint:      str("ECS_ENDPOINT", ""),
+		RMEndpoint:       str("RM_ENDPOINT", ""),
 		DryRun:           boolean("DRY_RUN"),
 		WaitReady:        seconds("WAIT_READY_SECONDS", 60, 0, 3600),
 		DeferAttempts:    integer("DEFER_ATTEMPTS", 13, 1, 1000),

@@ -20,6 +20,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/imageshare/ecs-image-share/directory"
 	"github.com/imageshare/ecs-image-share/engine"
 	"github.com/imageshare/ecs-image-share/internal/clock"
 	"github.com/imageshare/ecs-image-share/internal/redact"
@@ -111,6 +112,11 @@ type session struct {
 	mu   sync.Mutex
 	sum  Summary
 	errs []error
+
+	// dir is the Resource Directory as read in this invocation, at most
+	// once (dirOnce), by the first decision that needs it.
+	dirOnce sync.Once
+	dir     *directory.Snapshot
 }
 
 // Handle serves one invocation's payload. No credential of inv appears in

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/imageshare/ecs-image-share/directory"
 	"github.com/imageshare/ecs-image-share/engine"
 	"github.com/imageshare/ecs-image-share/outcome"
 	"github.com/imageshare/ecs-image-share/policy"
@@ -63,15 +64,31 @@ func (s *session) run(ctx context.Context, it trigger.Item, req request.Request,
 	if err != nil {
 		return fail(&outcome.Error{Code: outcome.Internal, Message: err.Error(), Err: err})
 	}
+	// The directory is read by the first image that needs it; its calls
+	// are counted in that image's outcome (and so once in a sweep's sum).
+	var dirCalls map[string]int
+	readDir := func() policy.Directory {
+		snap, first := s.directory(ctx)
+		if first {
+			dirCalls = snap.Calls
+		}
+		return snap
+	}
 	var copies []policy.CopyTarget
 	res := eng.Run(ctx, engine.ImageRequest{
 		Region:    req.RegionID,
 		ImageID:   imageID,
-		Decide:    decider(s.h.deps.Policy, req, nil, &copies),
+		Decide:    decider(s.h.deps.Policy, req, readDir, &copies),
 		DryRun:    req.DryRun || s.h.cfg.DryRun,
 		WaitReady: waitReady,
 	})
 	o := res.Outcome()
+	for api, n := range dirCalls {
+		if o.APICalls == nil {
+			o.APICalls = map[string]int{}
+		}
+		o.APICalls[api] += n
+	}
 	base := newOutcome(it, req.Action, req.RegionID, imageID, attempt)
 	o.SchemaVersion, o.OutcomeID, o.CorrelationID, o.Trigger, o.Action, o.Attempt =
 		base.SchemaVersion, base.OutcomeID, base.CorrelationID, base.Trigger, base.Action, base.Attempt
@@ -79,6 +96,34 @@ func (s *session) run(ctx context.Context, it trigger.Item, req request.Request,
 		o.CorrelationID = req.CorrelationID
 	}
 	return o, source{obs: res.Observed, copies: copies}
+}
+
+// directory reads the Resource Directory once per invocation, the first time
+// a decision needs it, for every directory group of the policy; every image
+// of the invocation shares the snapshot. first is true for the one caller
+// that made the read.
+func (s *session) directory(ctx context.Context) (snap *directory.Snapshot, first bool) {
+	s.dirOnce.Do(func() {
+		first = true
+		var folders []string
+		for _, g := range s.h.deps.Policy.DirectoryGroups() {
+			folders = append(folders, g.Folder)
+		}
+		client, err := s.h.clients.resourceManager(s.inv)
+		if err != nil {
+			s.dir = directory.Unavailable(&outcome.Error{Code: outcome.DirectoryUnavailable,
+				Message: "ResourceManager client: " + err.Error(), Err: err})
+			return
+		}
+		s.dir = directory.Read(ctx, directory.Config{
+			Client:  client,
+			Clock:   s.h.deps.Clock,
+			Sleep:   s.h.deps.Sleep,
+			Limiter: s.h.limiter,
+			Logger:  s.log,
+		}, folders)
+	})
+	return s.dir, first
 }
 
 // deferImage queues the request again for an image that is not Available

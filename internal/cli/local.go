@@ -98,6 +98,7 @@ func runLocal(ctx context.Context, args []string, env Env) int {
 		"WORK_QUEUE":    *workQueue,
 		"MNS_ENDPOINT":  srv.URL(),
 		"ECS_ENDPOINT":  srv.URL(),
+		"RM_ENDPOINT":   srv.URL(),
 		"LOG_LEVEL":     *logLevel,
 	}))
 	if err != nil {
