@@ -65,6 +65,13 @@ func TestParseRejects(t *testing.T) {
 		{"unknown subscriber", base + "topics: [{name: t, subscribers: [nope]}]\n", "subscriber queue \"nope\""},
 		{"bad reading", base + "moreThan10: all\n", "moreThan10 must be"},
 		{"fault without code", base + "faults: [{api: DescribeImages}]\n", "faults[0]: api and code are required"},
+		{"directory without management account", base + "resourceDirectory: {folders: []}\n", "resourceDirectory.managementAccount \"\" is not"},
+		{"bad folder id", base + "resourceDirectory: {managementAccount: \"1000000000000001\", folders: [{id: fd-1}]}\n", "folder id \"fd-1\" must be fd-"},
+		{"duplicate folder", base + "resourceDirectory: {managementAccount: \"1000000000000001\", folders: [{id: fd-aaaaaaaaaa}, {id: fd-aaaaaaaaaa}]}\n", "and unique"},
+		{"account in two folders", base + "resourceDirectory: {managementAccount: \"1000000000000001\", accounts: [\"2000000000000001\"], folders: [{id: fd-aaaaaaaaaa, accounts: [\"2000000000000001\"]}]}\n", "already a member of root"},
+		{"bad member status", base + "resourceDirectory: {managementAccount: \"1000000000000001\", accounts: [{id: \"2000000000000001\", status: Happy}]}\n", "status \"Happy\""},
+		{"bad root id", base + "resourceDirectory: {managementAccount: \"1000000000000001\", rootFolderId: root}\n", "rootFolderId \"root\""},
+		{"unknown member key", base + "resourceDirectory: {managementAccount: \"1000000000000001\", accounts: [{id: \"2000000000000001\", state: x}]}\n", "field state not found"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -76,6 +83,30 @@ func TestParseRejects(t *testing.T) {
 				t.Errorf("error %q does not name the file", err)
 			}
 		})
+	}
+}
+
+func TestResourceDirectoryDefaults(t *testing.T) {
+	w, err := Parse("w.yaml", []byte(`owner: "1000000000000001"
+credentials: {accessKeyId: AK, accessKeySecret: SK}
+resourceDirectory:
+  managementAccount: "1000000000000001"
+  accounts: ["2000000000000001"]
+  folders:
+    - {id: fd-aaaaaaaaaa, accounts: [{id: "2000000000000002", status: CreateFailed}], folders: [{id: fd-bbbbbbbbbb, accounts: ["2000000000000003"]}]}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rd := w.ResourceDirectory
+	if rd.RootFolderID != "r-root01" || rd.Accounts[0].Status != "CreateSuccess" || rd.Folders[0].Folders[0].Accounts[0].Status != "CreateSuccess" {
+		t.Errorf("defaults not set: %+v", rd)
+	}
+	// Every member exists for ECS, whatever its status.
+	for _, a := range []string{"1000000000000001", "2000000000000001", "2000000000000002", "2000000000000003"} {
+		if !w.AccountExists(a) {
+			t.Errorf("member %s does not exist", a)
+		}
 	}
 }
 
