@@ -26,6 +26,11 @@ func TestMarshal(t *testing.T) {
 			want: `{"action":"reconcile","regionId":"cn-hangzhou","imageIds":["m-1","m-2"],"attempt":1}`,
 		},
 		{
+			name: "a sweep's fanned-out reconcile",
+			in:   Request{Action: Reconcile, RegionID: "cn-hangzhou", ImageIDs: []string{"m-1"}, CorrelationID: "t@1", Origin: "t@1", Sweep: true},
+			want: `{"action":"reconcile","regionId":"cn-hangzhou","imageIds":["m-1"],"correlationId":"t@1","attempt":1,"origin":"t@1","sweep":true}`,
+		},
+		{
 			name: "share, dry run, no HTML escaping",
 			in:   Request{Action: Share, RegionID: "cn-hangzhou", ImageIDs: []string{"m-1"}, Accounts: []string{"prod", "2000000000000001"}, DryRun: true, CorrelationID: "<a&b>", Attempt: 1},
 			want: `{"action":"share","regionId":"cn-hangzhou","imageIds":["m-1"],"accounts":["prod","2000000000000001"],"dryRun":true,"correlationId":"<a&b>","attempt":1}`,

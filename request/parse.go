@@ -15,7 +15,7 @@ import (
 
 // fields are the request's JSON keys, in the order messages list them.
 // imageId is the one-image spelling of imageIds.
-var fields = []string{"action", "regionId", "imageIds", "imageId", "accounts", "dryRun", "correlationId", "attempt", "origin"}
+var fields = []string{"action", "regionId", "imageIds", "imageId", "accounts", "dryRun", "correlationId", "attempt", "origin", "sweep"}
 
 // Parse reads one request from body and validates it (see Validate).
 //
@@ -127,6 +127,11 @@ func decode(raw map[string]json.RawMessage, p *problems) Request {
 	}
 	str(raw, "correlationId", &r.CorrelationID, p)
 	str(raw, "origin", &r.Origin, p)
+	if v, ok := raw["sweep"]; ok && !isNull(v) {
+		if err := json.Unmarshal(v, &r.Sweep); err != nil {
+			p.add("sweep must be true or false")
+		}
+	}
 	r.Attempt = 1
 	if v, ok := raw["attempt"]; ok && !isNull(v) {
 		n, err := strconv.Atoi(string(v))

@@ -120,6 +120,7 @@ func TestParseInvalid(t *testing.T) {
 		{"too many accounts", `{"action":"share","regionId":"cn-hangzhou","imageId":"m-1","accounts":[` + quoted("g", 201) + `]}`, []string{"accounts lists 201 entries; the limit is 200"}},
 		{"reconcile with accounts", `{` + ok + `,"imageId":"m-1","accounts":["prod"]}`, []string{"accounts is not allowed for reconcile"}},
 		{"dryRun as string", `{` + ok + `,"imageId":"m-1","dryRun":"true"}`, []string{"dryRun must be true or false"}},
+		{"sweep as string", `{` + ok + `,"imageId":"m-1","sweep":"yes"}`, []string{"sweep must be true or false"}},
 		{"attempt zero", `{` + ok + `,"imageId":"m-1","attempt":0}`, []string{"attempt must be at least 1, got 0"}},
 		{"attempt negative", `{` + ok + `,"imageId":"m-1","attempt":-2}`, []string{"attempt must be at least 1, got -2"}},
 		{"attempt fraction", `{` + ok + `,"imageId":"m-1","attempt":1.5}`, []string{"attempt must be a whole number"}},

@@ -66,4 +66,8 @@ type Request struct {
 	// event, a send retried after a reset) yields the same outcome ids, which
 	// consumers de-duplicate.
 	Origin string `json:"origin,omitempty"`
+	// Sweep marks a reconcile the timer's sweep handed to the work queue
+	// (and its deferrals): like an inline sweep, it does not publish a
+	// refusal that cannot change by itself (see handler.standingRefusal).
+	Sweep bool `json:"sweep,omitempty"`
 }
