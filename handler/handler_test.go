@@ -344,6 +344,11 @@ func TestTimerSweepPrunesAndPublishesOnlyChanges(t *testing.T) {
 	if !ok || sum.Action != outcome.ActionSweep || sum.Counts["images"] != 5 || sum.Counts["notReady"] != 1 || sum.Counts["unchanged"] != 1 {
 		t.Fatalf("sweep summary %+v", sum)
 	}
+	// The service-key image's refusal cannot change by itself: its event
+	// published it; the sweep counts it and publishes nothing for it.
+	if o, ok := byImage["m-svckey-3"]; ok || sum.Counts["refused"] != 1 || sum.Counts["failed"] != 0 {
+		t.Fatalf("service-key image published %+v; summary %+v", o, sum)
+	}
 	again := f.mustHandle(readEvent(t, "timer.json"))
 	for _, o := range again {
 		if o.Action != outcome.ActionSweep && o.Status == outcome.Succeeded {
@@ -360,6 +365,20 @@ func TestLargeSweepFansOut(t *testing.T) {
 	}
 	if f.modifyCalls() != 0 || len(f.emu.MNS.Messages("work")) != 3 {
 		t.Fatalf("fan-out made %d Modify calls and %d messages", f.modifyCalls(), len(f.emu.MNS.Messages("work")))
+	}
+	// Worked from the queue, the fanned-out requests follow the inline
+	// sweep's rule: the service-key image's standing refusal is not published.
+	var images []string
+	for _, m := range f.emu.MNS.Messages("work") {
+		if !strings.Contains(m.Body, `"sweep":true`) {
+			t.Fatalf("fanned-out request not marked as the sweep's: %s", m.Body)
+		}
+		for _, o := range f.mustHandle(m.Body) {
+			images = append(images, o.ImageID)
+		}
+	}
+	if slices.Contains(images, "m-svckey-3") || !slices.Contains(images, "m-stale-4") {
+		t.Fatalf("fanned-out sweep published outcomes for %v", images)
 	}
 }
 

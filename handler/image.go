@@ -35,6 +35,11 @@ func (s *session) image(ctx context.Context, it trigger.Item, req request.Reques
 		return
 	}
 	o.Copies = s.distribute(ctx, it, req, src, false, log)
+	if req.Sweep && standingRefusal(o) {
+		// A fanned-out sweep follows the inline sweep's rule.
+		log.Info("standing refusal not published again by a sweep", "imageId", imageID, "status", o.Status)
+		return
+	}
 	s.publish(ctx, o)
 }
 

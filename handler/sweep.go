@@ -56,7 +56,7 @@ func (s *session) sweep(ctx context.Context, it trigger.Item) {
 		var bodies [][]byte
 		for start := 0; start < len(targets); {
 			region := targets[start].region
-			req := request.Request{Action: request.Reconcile, RegionID: region, DryRun: summary.DryRun, CorrelationID: it.SourceID, Attempt: 1, Origin: it.SourceID}
+			req := request.Request{Action: request.Reconcile, RegionID: region, DryRun: summary.DryRun, CorrelationID: it.SourceID, Attempt: 1, Origin: it.SourceID, Sweep: true}
 			for start < len(targets) && targets[start].region == region && len(req.ImageIDs) < s.h.cfg.FanOutImages {
 				req.ImageIDs = append(req.ImageIDs, targets[start].image)
 				start++
@@ -87,6 +87,10 @@ func (s *session) sweep(ctx context.Context, it trigger.Item) {
 				return
 			}
 			o.Copies = s.distribute(ctx, it, req, src, true, log)
+			if standingRefusal(o) {
+				tally(outcome.CountRefused, o)
+				return
+			}
 			tally(string(o.Status), o)
 			if o.Status != outcome.Unchanged {
 				s.publish(ctx, o)
@@ -136,4 +140,42 @@ func (s *session) listImages(ctx context.Context, region string) ([]string, map[
 		return nil, nil, &outcome.Error{Code: outcome.Internal, Message: err.Error()}
 	}
 	return eng.ListImages(ctx, region)
+}
+
+// standingRefusal reports whether o is a refusal that cannot change by
+// itself: nothing was changed, and every failure is one that only a new
+// image, a tag change or a policy change can undo (a service-key encrypted
+// image, an image that is unavailable for good, a tag naming an unknown
+// group). A sweep does not publish such an outcome, it counts it
+// (CountRefused): otherwise every hourly sweep would publish the same
+// failure again. The rule needs no state, because each of those causes is
+// published when it arises, by the event that brings it: CreateImage,
+// CopyImage and ImportImage for a new image, TagResources and
+// UntagResources for changed tags, and a request naming the image. A policy
+// change is the one cause without an event: plan shows its refusals, and
+// the sweep's refused count moves.
+func standingRefusal(o *outcome.Outcome) bool {
+	if len(o.Added)+len(o.Removed) > 0 || (o.Error == nil && len(o.Failures) == 0) {
+		return false
+	}
+	standing := func(e *outcome.Error) bool {
+		if e.Retryable {
+			return false
+		}
+		switch e.Code {
+		case outcome.EncryptedImageUnsupported, outcome.ImageUnavailable, outcome.ImageNotOwned,
+			outcome.PolicyDenied, outcome.InvalidAccountID:
+			return true
+		}
+		return false
+	}
+	if o.Error != nil && !standing(o.Error) {
+		return false
+	}
+	for _, f := range o.Failures {
+		if !standing(f) {
+			return false
+		}
+	}
+	return true
 }

@@ -34,10 +34,14 @@ const (
 	CountFannedOut  = "fannedOut"  // images handed to the work queue
 	CountMessages   = "messages"   // work-queue messages they went out in
 	CountListFailed = "listFailed" // regions whose images could not be listed
+	// CountRefused: images refused for a reason that cannot change by
+	// itself (service-key encryption, unavailable for good, a tag naming an
+	// unknown group); their event published that, the sweep only counts them.
+	CountRefused = "refused"
 )
 
 // CountKeys lists every key a sweep's counts may have: the statuses and the above.
-var CountKeys = append(statusStrings(), CountImages, CountNotReady, CountFannedOut, CountMessages, CountListFailed)
+var CountKeys = append(statusStrings(), CountImages, CountNotReady, CountFannedOut, CountMessages, CountListFailed, CountRefused)
 
 func statusStrings() []string {
 	s := make([]string, len(Statuses))
