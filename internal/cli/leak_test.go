@@ -105,7 +105,7 @@ func TestLocalNeverPrintsCredentials(t *testing.T) {
 		t.Fatal(err)
 	}
 	var stdout, stderr strings.Builder
-	code := Run(context.Background(), []string{"local", "--world", path, "--log-level", "DEBUG",
+	code := Run(context.Background(), []string{"local", "--world", path, "--log-level", "DEBUG", "--policy", "../../testdata/demo/policy.yaml",
 		"--event", "../../testdata/demo/events/01-actiontrail-createimage-golden.json"}, repoEnv(&stdout, &stderr))
 	all := stdout.String() + stderr.String()
 	if code != 0 || !strings.Contains(all, "CloudUnavailable") {

@@ -194,9 +194,27 @@ type localInputs struct {
 	events []localEvent
 }
 
-// loadLocalInputs reads the world, policy and events, each from its file or
-// from the embedded demo.
+// loadLocalInputs reads the world, policy and events: all from the user's
+// files, or all from the embedded demo when no file is given. Never a mix:
+// the demo policy run against a user's world removed shares (a protected
+// account included) from images the user never wrote a rule for, and demo
+// events name images the user's world does not have.
 func loadLocalInputs(env Env, worldPath, policyPath string, events []string) (*localInputs, error) {
+	given := map[string]bool{"--world": worldPath != "", "--policy": policyPath != "", "--event": len(events) > 0}
+	if given["--world"] || given["--policy"] || given["--event"] {
+		var missing, have []string
+		for _, f := range []string{"--world", "--policy", "--event"} {
+			if given[f] {
+				have = append(have, f)
+			} else {
+				missing = append(missing, f)
+			}
+		}
+		if len(missing) > 0 {
+			return nil, fmt.Errorf("%s given, so the embedded demo's files are not used: also give %s (or none of the three, for the demo)",
+				strings.Join(have, " and "), strings.Join(missing, " and "))
+		}
+	}
 	w, err := loadWorld(worldPath, env)
 	if err != nil {
 		return nil, err
@@ -256,8 +274,8 @@ func printSummary(w io.Writer, outs []outcome.Outcome, invocations int, emu *emu
 			notes = append(notes, "error "+string(o.Error.Code))
 		}
 		notes = append(notes, failureNotes(o.Failures)...)
-		if o.Counts != nil {
-			notes = append(notes, fmt.Sprint(o.Counts))
+		if len(o.Counts) > 0 {
+			notes = append(notes, countsText(o.Counts))
 		}
 		image := o.ImageID
 		if image == "" {
@@ -294,4 +312,21 @@ func failureNotes(fs []*outcome.Error) []string {
 		}
 	}
 	return notes
+}
+
+// countsText writes a sweep's counts for a person: "5 images: 2 succeeded,
+// 1 unchanged, 1 notReady, 1 refused", in outcome.CountKeys order after the
+// total, zero counts left out.
+func countsText(counts map[string]int) string {
+	var parts []string
+	for _, k := range outcome.CountKeys {
+		if n := counts[k]; n > 0 && k != outcome.CountImages {
+			parts = append(parts, fmt.Sprintf("%d %s", n, k))
+		}
+	}
+	s := plural(counts[outcome.CountImages], "image")
+	if len(parts) > 0 {
+		s += ": " + strings.Join(parts, ", ")
+	}
+	return s
 }

@@ -67,7 +67,7 @@ func TestLocalDemoShowsEveryPath(t *testing.T) {
 	if o := one("", "sweep", "timer"); o.Counts[outcome.CountImages] != 5 {
 		t.Errorf("sweep summary: %+v", o)
 	}
-	for _, want := range []string{"invocations", "STATUS", "ModifyImageSharePermission"} {
+	for _, want := range []string{"invocations", "STATUS", "ModifyImageSharePermission", "5 images: 2 succeeded, 1 notReady, 2 refused"} {
 		if !strings.Contains(stderr.String(), want) {
 			t.Errorf("summary on stderr lacks %q", want)
 		}
@@ -80,8 +80,8 @@ func TestLocalRejectsUnusableInput(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, args := range [][]string{
-		{"local", "--policy", bad},
-		{"local", "--event", "does-not-exist.json"},
+		{"local", "--policy", bad, "--world", "../../testdata/world/demo.yaml", "--event", "../../testdata/demo/events/01-actiontrail-createimage-golden.json"},
+		{"local", "--event", "does-not-exist.json", "--world", "../../testdata/world/demo.yaml", "--policy", "../../testdata/demo/policy.yaml"},
 		{"local", "--work-queue", "nope"},
 	} {
 		var stderr strings.Builder
@@ -108,7 +108,7 @@ func TestLocalDeadLettersWhatKeepsFailing(t *testing.T) {
 		t.Fatal(err)
 	}
 	var stdout, stderr strings.Builder
-	args := []string{"local", "--world", worldFile, "--event", "../../testdata/demo/events/02-actiontrail-createimage-creating.json"}
+	args := []string{"local", "--world", worldFile, "--policy", "../../testdata/demo/policy.yaml", "--event", "../../testdata/demo/events/02-actiontrail-createimage-creating.json"}
 	if code := Run(context.Background(), args, repoEnv(&stdout, &stderr)); code != 0 {
 		t.Fatalf("exit %d; stderr:\n%s", code, stderr.String())
 	}
@@ -117,5 +117,28 @@ func TestLocalDeadLettersWhatKeepsFailing(t *testing.T) {
 	}
 	if n := strings.Count(stdout.String(), "\n"); n != 1 {
 		t.Errorf("%d outcomes on stdout, want the one published before the faults", n)
+	}
+}
+
+// TestLocalNeverMixesDemoFiles: given some of the user's files, local
+// refuses to fill the rest from the demo, and names what is missing.
+func TestLocalNeverMixesDemoFiles(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--world", "../../testdata/world/demo.yaml"}, "--world given, so the embedded demo's files are not used: also give --policy and --event"},
+		{[]string{"--policy", "../../testdata/demo/policy.yaml"}, "--policy given, so the embedded demo's files are not used: also give --world and --event"},
+		{[]string{"--world", "../../testdata/world/demo.yaml", "--policy", "../../testdata/demo/policy.yaml"}, "also give --event (or none of the three, for the demo)"},
+		{[]string{"--event", "x.json"}, "also give --world and --policy"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			var stdout, stderr strings.Builder
+			code := Run(context.Background(), append([]string{"local"}, tt.args...), repoEnv(&stdout, &stderr))
+			if code != 1 || !strings.Contains(stderr.String(), tt.want) || stdout.Len() != 0 {
+				t.Errorf("exit %d, stdout %q, stderr %q; want 1 and %q", code, stdout.String(), stderr.String(), tt.want)
+			}
+		})
 	}
 }
