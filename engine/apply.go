@@ -55,16 +55,19 @@ func (r *run) applyBatch(b Batch, res *applyResult) {
 		return pending.size() == 0, nil
 	}
 	oe, info := r.callInfo(apiModify, func() error { return r.modify(pending) }, settle)
+	var named []string
+	if oe != nil && info.perAccount && pending.size() > 1 {
+		named = namedAccounts(oe, slices.Concat(pending.Add, pending.Remove))
+	}
 	switch {
 	case oe == nil:
 		res.added = append(res.added, pending.Add...)
 		res.removed = append(res.removed, pending.Remove...)
 	case info.perAccount && pending.size() == 1:
 		res.failAll(pending, oe)
-	case info.perAccount && len(namedAccounts(oe, slices.Concat(pending.Add, pending.Remove))) > 0:
+	case len(named) > 0:
 		// The message names the bad account (the current reference's
 		// wording): fail it and send the rest, without bisecting.
-		named := namedAccounts(oe, slices.Concat(pending.Add, pending.Remove))
 		bad, rest := pending.split(named)
 		r.log.Info("dropping the account the service named", "code", oe.ECSCode, "accounts", named)
 		res.failAll(bad, oe)

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -206,4 +207,29 @@ func TestNetworkErrors(t *testing.T) {
 	if FromSDK(nil) != nil {
 		t.Error("FromSDK(nil) is not nil")
 	}
+}
+
+// FuzzNamedAccounts: whatever the service's message says, only accounts of
+// the call come back, each once, and nothing panics.
+func FuzzNamedAccounts(f *testing.F) {
+	f.Add(`The specified account 2999999999999999 in parameter "AddAccount.n" or "RemoveAccount.n" does not exist.`)
+	f.Add(`The specified parameter "AddAccount.n" or "RemoveAccount.n" does not exist.`)
+	f.Add("Cannot share the image with users 2000000000000001,2000000000000002 of other sites.")
+	f.Add("\x002000000000000001\xff20000000000000012")
+	batch := []string{"2000000000000001", "2000000000000002", "2999999999999999"}
+	f.Fuzz(func(t *testing.T, msg string) {
+		body, err := json.Marshal(map[string]string{"RequestId": "r", "HostId": "h", "Code": "InvalidAccount.NotFound", "Message": msg, "Recommend": ""})
+		if err != nil {
+			t.Skip()
+		}
+		oe, _ := classify(sdkerrors.NewServerError(404, string(body), ""))
+		got := namedAccounts(oe, batch)
+		seen := map[string]bool{}
+		for _, a := range got {
+			if !slices.Contains(batch, a) || seen[a] {
+				t.Fatalf("namedAccounts(%q) = %v", msg, got)
+			}
+			seen[a] = true
+		}
+	})
 }
