@@ -145,7 +145,7 @@ const ResourceManagerEndpoint = "resourcemanager.aliyuncs.com"
 // is not safe for concurrent use.
 func NewResourceManager(cfg Config) (*resourcemanager.Client, error) {
 	var errs []error
-	if cfg.Region == "" || !regionPattern.MatchString(cfg.Region) {
+	if cfg.Region == "" || !regionPattern().MatchString(cfg.Region) {
 		errs = append(errs, fmt.Errorf("region %q is not a region id", cfg.Region))
 	}
 	if cfg.AccessKeyID == "" || cfg.AccessKeySecret == "" {

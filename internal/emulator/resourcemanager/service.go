@@ -43,6 +43,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/imageshare/ecs-image-share/internal/clock"
@@ -63,7 +64,11 @@ const (
 // Actions are the actions the endpoint serves, for rate limits and faults.
 var Actions = []string{ActionListAccounts, ActionListFolders}
 
-var parentFolderID = regexp.MustCompile(`^(r-[A-Za-z0-9]{6}|fd-[A-Za-z0-9]{10})$`)
+// parentFolderID compiles on first use, not at initialisation: the function
+// binary links the emulator, and its cold start should not pay for it.
+var parentFolderID = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(r-[A-Za-z0-9]{6}|fd-[A-Za-z0-9]{10})$`)
+})
 
 // Service is the emulated ResourceManager RPC endpoint. It is an
 // http.Handler and safe for concurrent use.
@@ -197,7 +202,7 @@ func (s *Service) parent(p map[string]string) (string, *apiError) {
 	switch {
 	case id == "":
 		return s.Directory.RootFolderID(), nil
-	case !parentFolderID.MatchString(id):
+	case !parentFolderID().MatchString(id):
 		return "", newError("InvalidParameter.ParentFolderId")
 	case !s.Directory.HasFolder(id):
 		return "", newError("EntityNotExists.Folder")

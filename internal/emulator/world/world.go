@@ -491,20 +491,21 @@ func defaultStatuses(as []DirectoryAccount) {
 }
 
 var (
-	folderID = regexp.MustCompile(`^fd-[A-Za-z0-9]{10}$`)
-	rootID   = regexp.MustCompile(`^r-[A-Za-z0-9]{6}$`)
+	// Compiled on first use, as accountID (cold start).
+	folderID = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^fd-[A-Za-z0-9]{10}$`) })
+	rootID   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^r-[A-Za-z0-9]{6}$`) })
 )
 
 // validateDirectory checks ids, uniqueness and statuses.
 func (rd *ResourceDirectory) validate(bad func(string, ...any)) {
-	if !accountID.MatchString(rd.ManagementAccount) {
+	if !accountID().MatchString(rd.ManagementAccount) {
 		bad("resourceDirectory.managementAccount %q is not a 16-digit account id", rd.ManagementAccount)
 	}
-	if !rootID.MatchString(rd.RootFolderID) {
+	if !rootID().MatchString(rd.RootFolderID) {
 		bad("resourceDirectory.rootFolderId %q is not r- and 6 letters or digits", rd.RootFolderID)
 	}
 	for _, a := range rd.DelegatedAdministrators {
-		if !accountID.MatchString(a) {
+		if !accountID().MatchString(a) {
 			bad("resourceDirectory.delegatedAdministrators: %q is not a 16-digit account id", a)
 		}
 	}
@@ -512,7 +513,7 @@ func (rd *ResourceDirectory) validate(bad func(string, ...any)) {
 	accounts := func(where string, as []DirectoryAccount) {
 		for _, a := range as {
 			switch {
-			case !accountID.MatchString(a.ID):
+			case !accountID().MatchString(a.ID):
 				bad("resourceDirectory %s: account %q is not a 16-digit account id", where, a.ID)
 			case seen[a.ID] != "":
 				bad("resourceDirectory %s: account %s is already a member of %s (an account is in one folder)", where, a.ID, seen[a.ID])
@@ -529,7 +530,7 @@ func (rd *ResourceDirectory) validate(bad func(string, ...any)) {
 	var walk func([]Folder)
 	walk = func(fs []Folder) {
 		for _, f := range fs {
-			if !folderID.MatchString(f.ID) || folders[f.ID] {
+			if !folderID().MatchString(f.ID) || folders[f.ID] {
 				bad("resourceDirectory: folder id %q must be fd- and 10 letters or digits, and unique", f.ID)
 			}
 			folders[f.ID] = true
