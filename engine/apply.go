@@ -86,6 +86,13 @@ func (r *run) applyBatch(b Batch, res *applyResult) {
 		} else {
 			res.failAll(second, res.stop)
 		}
+	case oe.Code == outcome.ShareQuotaExceeded && len(pending.Remove) == 0:
+		// The plan kept within the quota as observed, so another writer
+		// used the room meanwhile (or the account's quota is below the
+		// configured one). It is about these accounts, not the image: they
+		// fail, and the rest of the plan (removals, other batches) goes on.
+		oe.Message = "the image reached its share quota while this request ran (another writer used the room): " + oe.Message
+		res.failAll(pending, oe)
 	default:
 		if info.ambiguous {
 			for _, id := range slices.Concat(pending.Add, pending.Remove) {

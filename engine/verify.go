@@ -7,16 +7,21 @@ import (
 	"github.com/imageshare/ecs-image-share/outcome"
 )
 
-// verify reads the share list back once and compares it with what applying
-// the plan should have left. The documentation disagrees on what the service
-// does with more than 10 ids (ignore them all, or take the first 10), and a
-// success answer does not prove the change: only the read-back does.
+// verify reads the share list back once and checks the accounts this run
+// changed. The documentation disagrees on what the service does with more
+// than 10 ids (ignore them all, or take the first 10), and a success answer
+// does not prove the change: only the read-back does.
 //
 // Accounts whose call failed ambiguously are settled here: if the list shows
 // them in the wanted state, the change did happen and their failure is
-// dropped. Any other difference is a VerificationFailed failure for the
-// account, and an account the list contradicts is no longer reported as
-// added or removed.
+// dropped. An account this run added that the list does not show, or removed
+// that it still shows, is a VerificationFailed failure and is no longer
+// reported as added or removed.
+//
+// Every other account is another writer's business: an image has several
+// writers at once (a sweep meeting an event, another instance, a person in
+// the console), and an outcome speaks only for its own request. Accounts that
+// appeared or vanished meanwhile are logged, never failed.
 func (r *run) verify(p *SharePlan, res *applyResult) {
 	shared, err := r.sharedWith()
 	if err != nil {
@@ -45,28 +50,51 @@ func (r *run) verify(p *SharePlan, res *applyResult) {
 		res.stop = nil // every account it stopped turned out applied
 	}
 
-	expected := setOf(applied(p.Before, res.added, res.removed))
-	for id := range res.unsure { // still unknown: no expectation either way
-		now[id], expected[id] = false, false
-	}
 	var lost []string
-	for _, id := range slices.Sorted(maps.Keys(expected)) {
-		if expected[id] && !now[id] {
+	for _, id := range sortedCopy(res.added) {
+		if !now[id] {
 			lost = append(lost, id)
 			res.failures = append(res.failures, accountError(id, outcome.VerificationFailed, true,
-				"expected the image to be shared with this account, but the read-back does not list it"))
+				"this request shared the image with the account, but the read-back does not list it"))
 		}
 	}
-	for _, id := range shared {
-		if now[id] && !expected[id] {
+	for _, id := range sortedCopy(res.removed) {
+		if now[id] {
 			lost = append(lost, id)
 			res.failures = append(res.failures, accountError(id, outcome.VerificationFailed, true,
-				"expected the image not to be shared with this account, but the read-back lists it"))
+				"this request unshared the image from the account, but the read-back still lists it"))
 		}
 	}
 	if len(lost) > 0 {
-		r.log.Warn("read-back differs from the plan", "accounts", lost)
+		r.log.Warn("read-back differs from the changes made", "accounts", lost)
 		res.added = slices.DeleteFunc(res.added, func(id string) bool { return slices.Contains(lost, id) })
 		res.removed = slices.DeleteFunc(res.removed, func(id string) bool { return slices.Contains(lost, id) })
 	}
+	if others := changedMeanwhile(p.Before, shared, res); len(others) > 0 {
+		r.log.Info("the share list changed meanwhile: another writer", "accounts", others)
+	}
+}
+
+// changedMeanwhile returns the accounts whose share differs between before
+// and after for a reason other than this run: neither added, removed nor
+// left unsure by it.
+func changedMeanwhile(before, after []string, res *applyResult) []string {
+	ours := setOf(slices.Concat(res.added, res.removed))
+	for id := range res.unsure {
+		ours[id] = true
+	}
+	was, is := setOf(before), setOf(after)
+	var out []string
+	for _, id := range slices.Sorted(maps.Keys(mergeSets(was, is))) {
+		if was[id] != is[id] && !ours[id] {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+func mergeSets(a, b map[string]bool) map[string]bool {
+	out := maps.Clone(a)
+	maps.Copy(out, b)
+	return out
 }
