@@ -262,3 +262,40 @@ func TestHandBuiltWorld(t *testing.T) {
 		t.Fatalf("%v %+v", err, resp)
 	}
 }
+
+// TestAvailableAfterWithStatus: availableAfter keeps an image Creating for
+// that long; then it has its status, except that status Creating (what a
+// new user writes for "an image being created for 7 minutes") ends
+// Available rather than Creating for ever.
+func TestAvailableAfterWithStatus(t *testing.T) {
+	tests := []struct {
+		status, before, after string
+	}{
+		{"Creating", "Creating", "Available"},
+		{"", "Creating", "Available"},
+		{"Available", "Creating", "Available"},
+		{"CreateFailed", "Creating", "CreateFailed"},
+		{"Waiting", "Creating", "Waiting"},
+	}
+	for _, tt := range tests {
+		t.Run("status "+tt.status, func(t *testing.T) {
+			e := newEnv(t, func(w *world.World) {
+				w.Images = append(w.Images, world.Image{ID: "m-seven", Status: tt.status, AvailableAfter: world.Duration(7 * time.Minute)})
+			})
+			c := e.client(t)
+			for _, step := range []struct {
+				advance time.Duration
+				want    string
+			}{{7*time.Minute - time.Second, tt.before}, {time.Second, tt.after}, {time.Hour, tt.after}} {
+				e.clk.Advance(step.advance)
+				resp, err := describe(t, c, func(r *sdkecs.DescribeImagesRequest) { r.ImageId = "m-seven"; r.Status = allStatuses })
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(resp.Images.Image) != 1 || resp.Images.Image[0].Status != step.want {
+					t.Fatalf("at +%v: %+v, want status %s", e.clk.Now().Sub(e.w.StartTime), resp.Images.Image, step.want)
+				}
+			}
+		})
+	}
+}

@@ -11,7 +11,8 @@ import (
 
 // image is the stored state of one custom image. Image.Status is the status
 // the image ends in; until created+AvailableAfter on the emulated clock it
-// reads Creating. Image.SharedWith keeps the order accounts were shared in.
+// reads Creating (and with status Creating it ends Available: the status
+// says what the image is while AvailableAfter runs). Image.SharedWith keeps the order accounts were shared in.
 type image struct {
 	world.Image
 	created  time.Time
@@ -53,6 +54,11 @@ func (im *image) statusAt(now time.Time) (status, progress string) {
 			pct := min(max(int(elapsed*100/d), 0), 99)
 			return "Creating", strconv.Itoa(pct) + "%"
 		}
+	}
+	if im.AvailableAfter.D() > 0 && im.Status == "Creating" {
+		// "status: Creating, availableAfter: 7m" reads as an image being
+		// created for 7 minutes: Creating until then, then Available.
+		return "Available", "100%"
 	}
 	switch im.Status {
 	case "Creating", "Waiting", "CreateFailed":

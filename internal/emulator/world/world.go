@@ -227,7 +227,9 @@ type Image struct {
 	// CreateFailed | Deprecated. Default Available.
 	Status string `yaml:"status"`
 	// AvailableAfter keeps the image Creating until this much emulated time
-	// has passed since the world started.
+	// has passed since the world started; then it has Status, except that
+	// Status Creating (the image is being created, for that long) ends
+	// Available. Without AvailableAfter, Creating stays Creating for ever.
 	AvailableAfter Duration          `yaml:"availableAfter"`
 	Tags           map[string]string `yaml:"tags"`
 	// Encryption of its snapshots: none | cmk | service-key.
