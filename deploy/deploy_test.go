@@ -1318,8 +1318,8 @@ func strings1(v any) []string {
 // APIs on the account's images, SendMessage on the outcome queue, the work
 // queue and the failure destination queue (Function Compute delivers
 // asynchronous failure records with the function's role), BatchSendMessage
-// on the work queue, PublishMessage on the outcome topic, PostLogStoreLogs on
-// the function's logstore. Nothing else, no wildcard actions, no Deny tricks.
+// and GetQueueAttributes on the work queue, PublishMessage on the outcome
+// topic, PostLogStoreLogs on the function's logstore. Nothing else, no wildcard actions, no Deny tricks.
 func TestRAMPolicy(t *testing.T) {
 	d := load(t)
 	env := environment(t, d)
@@ -1356,6 +1356,10 @@ func TestRAMPolicy(t *testing.T) {
 		{"ecs:DescribeImageSharePermission", images}:  true,
 		{"ecs:ModifyImageSharePermission", images}:    true,
 		{"mns:SendMessage", queue(env["WORK_QUEUE"])}: true,
+		// The work queue's visibility timeout, read once per instance to
+		// bound how long a message is held (RAM resource of the queue
+		// itself: acs:mns:{region}:{account}:/queues/{name}).
+		{"mns:GetQueueAttributes", fmt.Sprintf("acs:mns:%s:%s:/queues/%s", region, account, env["WORK_QUEUE"])}: true,
 	}
 	// The sweep's fan-out uses BatchSendMessage: the current MNS API
 	// reference authorizes it as mns:BatchSendMessage, an older mapping table

@@ -186,6 +186,25 @@ func (p *Publisher) Defer(ctx context.Context, body []byte, delay time.Duration)
 	})
 }
 
+// WorkQueueVisibility reads the work queue's VisibilityTimeout with
+// GetQueueAttributes (GET /queues/{name}; RAM action mns:GetQueueAttributes
+// on acs:mns:{region}:{account}:/queues/{name}): how long a message handed
+// to the function stays hidden before the queue hands it out again.
+func (p *Publisher) WorkQueueVisibility(ctx context.Context) (time.Duration, error) {
+	if p.work == nil {
+		return 0, ErrNoWorkQueue
+	}
+	var attr ali_mns.QueueAttribute
+	err := p.retry(ctx, "GetQueueAttributes "+p.cfg.WorkQueue, func() (err error) {
+		attr, err = ali_mns.NewMNSQueueManager(p.cfg.Client).GetQueueAttributes(p.cfg.WorkQueue)
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	return time.Duration(attr.VisibilityTimeout) * time.Second, nil
+}
+
 // FanOut sends request bodies to the work queue in as few BatchSendMessage
 // calls as MNS allows: at most MaxBatch messages and MaxBatchBytes of bodies
 // a call. A body above the message size limit fails before anything is sent.
