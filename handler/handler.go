@@ -64,6 +64,10 @@ type Handler struct {
 	// policyOnce resolves deps.LoadPolicy into deps.Policy and
 	// deps.PolicyErr; every reader comes after it in Handle.
 	policyOnce sync.Once
+	// seen drops duplicate deliveries (see deliveries).
+	seen *deliveries
+	// queue is what this instance learnt of the work queue.
+	queue workQueueState
 }
 
 // New returns a handler for cfg.
@@ -77,7 +81,7 @@ func New(cfg Config, deps Deps) *Handler {
 	if deps.Policy == nil && deps.PolicyErr == nil && deps.LoadPolicy == nil {
 		deps.PolicyErr = errors.New("no policy")
 	}
-	h := &Handler{cfg: cfg, deps: deps, clients: newClients(cfg)}
+	h := &Handler{cfg: cfg, deps: deps, clients: newClients(cfg), seen: newDeliveries()}
 	budget, err := engine.NewBudget(engine.BudgetConfig{Rate: cfg.ECSRate, PerAPI: cfg.ECSAPIRates, Shared: cfg.ECSRateShared})
 	if err != nil {
 		// ConfigFromEnv validates the same values, so only a Config built by
@@ -92,11 +96,14 @@ func New(cfg Config, deps Deps) *Handler {
 
 // Summary is what an invocation returns: counts, for the invocation log.
 type Summary struct {
-	Items     int `json:"items"`
-	Outcomes  int `json:"outcomes"`
-	Ignored   int `json:"ignored"`
-	Deferred  int `json:"deferred"`
-	FannedOut int `json:"fannedOut,omitempty"`
+	Items    int `json:"items"`
+	Outcomes int `json:"outcomes"`
+	Ignored  int `json:"ignored"`
+	Deferred int `json:"deferred"`
+	// Duplicates are deliveries of a request and image already worked by
+	// this instance: dropped, with no call and no outcome.
+	Duplicates int `json:"duplicates,omitempty"`
+	FannedOut  int `json:"fannedOut,omitempty"`
 }
 
 // session is one invocation's view: its identity, publisher and tallies.
@@ -108,6 +115,11 @@ type session struct {
 	// scrub holds the invocation's credentials: every outcome, log line
 	// and returned error of the session passes through it.
 	scrub *redact.Scrubber
+
+	// start is when the invocation began; holdUntil, when it carries
+	// work-queue messages, is when it must stop waiting for images so that
+	// it returns before the queue hands the messages out again.
+	start, holdUntil time.Time
 
 	mu   sync.Mutex
 	sum  Summary
@@ -136,7 +148,7 @@ func (h *Handler) Handle(ctx context.Context, inv Invocation, payload []byte) (S
 	scrub := redact.New(inv.Credentials.AccessKeySecret, inv.Credentials.SecurityToken)
 	log := slog.New(scrub.Handler(h.deps.Logger.Handler())).With("requestId", inv.RequestID)
 	items := trigger.Decode(payload, trigger.Options{Base64Body: h.cfg.Base64Body, TopicStream: h.cfg.TopicStream})
-	s := &session{h: h, inv: inv, log: log, scrub: scrub}
+	s := &session{h: h, inv: inv, log: log, scrub: scrub, start: h.deps.Clock.Now()}
 	// An invocation of ignored events publishes nothing, so it does not
 	// build the MNS client (cold start: such events are the most common
 	// first invocation of an ActionTrail trigger). Any other builds it
@@ -152,7 +164,15 @@ func (h *Handler) Handle(ctx context.Context, inv Invocation, payload []byte) (S
 		s.pub = pub
 	}
 	s.sum.Items = len(items)
-	s.forEach(ctx, len(items), func(i int) { s.item(ctx, items[i]) })
+	if s.pub != nil && slices.ContainsFunc(items, func(it trigger.Item) bool { return it.Trigger.Type == trigger.MNSQueue }) {
+		s.holdUntil = s.start.Add(h.workQueueHold(ctx, s.pub, log))
+	}
+	groups := s.groups(ctx, items)
+	s.forEach(ctx, len(groups), func(i int) {
+		for _, work := range groups[i] {
+			work()
+		}
+	})
 	if h.deps.PolicyErr != nil {
 		s.fail(fmt.Errorf("%s: %w", outcome.InvalidPolicy, h.deps.PolicyErr))
 	}
@@ -182,11 +202,36 @@ func (s *session) item(ctx context.Context, it trigger.Item) {
 		s.publish(ctx, o)
 	case it.Sweep != nil:
 		s.sweep(ctx, it)
-	case it.Request != nil:
+	}
+}
+
+// groups turns the items into units of work: one per request and image,
+// one per other item. Units naming the same image are put in one group, in
+// the order they arrived, and a group's units run one after the other:
+// requests of one batch on one image (a reconcile, a share and an unshare,
+// say) must not race, or each would see the other's changes half-made and
+// the order the sender chose would be lost. Groups run side by side.
+func (s *session) groups(ctx context.Context, items []trigger.Item) [][]func() {
+	var groups [][]func()
+	byImage := map[string]int{}
+	for _, it := range items {
+		if it.Request == nil || it.Ignore != "" || it.Err != nil || it.Sweep != nil || s.h.deps.PolicyErr != nil {
+			groups = append(groups, []func(){func() { s.item(ctx, it) }})
+			continue
+		}
+		log := s.log.With("trigger", string(it.Trigger.Type), "sourceId", it.SourceID)
 		for _, id := range it.Request.ImageIDs {
-			s.image(ctx, it, *it.Request, id, log)
+			work := func() { s.image(ctx, it, *it.Request, id, log) }
+			key := it.Request.RegionID + "/" + id
+			if g, ok := byImage[key]; ok {
+				groups[g] = append(groups[g], work)
+				continue
+			}
+			byImage[key] = len(groups)
+			groups = append(groups, []func(){work})
 		}
 	}
+	return groups
 }
 
 func policyError(err error) *outcome.Error {
@@ -218,15 +263,16 @@ func newOutcome(it trigger.Item, action, region, imageID string, attempt int) *o
 }
 
 // publish sends an outcome; a failure fails the invocation.
-func (s *session) publish(ctx context.Context, o *outcome.Outcome) {
+func (s *session) publish(ctx context.Context, o *outcome.Outcome) bool {
 	o.ScrubMessages(s.scrub.String)
 	if err := s.pub.Publish(ctx, o); err != nil {
 		s.log.Error("outcome not published", "outcomeId", o.OutcomeID, "imageId", o.ImageID, "err", err)
 		s.fail(err)
-		return
+		return false
 	}
 	s.log.Info("outcome published", "outcomeId", o.OutcomeID, "imageId", o.ImageID, "status", string(o.Status), "action", o.Action)
 	s.count(func(sum *Summary) { sum.Outcomes++ })
+	return true
 }
 
 func (s *session) fail(err error) {

@@ -25,10 +25,18 @@ func (s *session) image(ctx context.Context, it trigger.Item, req request.Reques
 		// that started the chain, not the work-queue message carrying it.
 		it.SourceID = req.Origin
 	}
-	o, src := s.run(ctx, it, req, imageID, s.h.cfg.WaitReady, log)
+	release, dup := s.h.seen.claim(ctx, deliveryKey(it, req, imageID))
+	if dup {
+		log.Info("duplicate delivery dropped: this instance already worked it", "imageId", imageID, "attempt", max(req.Attempt, 1))
+		s.count(func(sum *Summary) { sum.Duplicates++ })
+		return
+	}
+	ok := false
+	defer func() { release(ok) }()
+	o, src := s.run(ctx, it, req, imageID, s.waitReady(it), log)
 	if o.Error != nil && o.Error.Code == outcome.ImageNotReady {
 		if s.deferImage(ctx, it, req, imageID, o) {
-			s.publish(ctx, o)
+			ok = s.publish(ctx, o)
 		}
 		// Not queued: the invocation fails and the event comes back, so an
 		// outcome now would contradict the one its redelivery publishes.
@@ -38,9 +46,21 @@ func (s *session) image(ctx context.Context, it trigger.Item, req request.Reques
 	if req.Sweep && standingRefusal(o) {
 		// A fanned-out sweep follows the inline sweep's rule.
 		log.Info("standing refusal not published again by a sweep", "imageId", imageID, "status", o.Status)
+		ok = true
 		return
 	}
-	s.publish(ctx, o)
+	ok = s.publish(ctx, o)
+}
+
+// waitReady is how long this request may wait for its image to become
+// Available: WAIT_READY_SECONDS, but for a work-queue message no longer than
+// the invocation may hold it (see workQueueHold).
+func (s *session) waitReady(it trigger.Item) time.Duration {
+	w := s.h.cfg.WaitReady
+	if it.Trigger.Type != trigger.MNSQueue || s.holdUntil.IsZero() {
+		return w
+	}
+	return max(0, min(w, s.holdUntil.Sub(s.h.deps.Clock.Now())))
 }
 
 // run observes, decides, plans, applies and verifies one image, with an
