@@ -105,6 +105,21 @@ func runLocal(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "local: %v\n", err)
 		return 2
 	}
+	// What the function will log once it reads the queue, said up front:
+	// a world whose work queue cannot hold a message long enough makes a
+	// run that is hard to read otherwise.
+	for _, q := range w.Queues {
+		if q.Name != *workQueue {
+			continue
+		}
+		if c := handler.CheckWorkQueue(q.VisibilityTimeout.D(), cfg.WaitReady); c.Problem != "" {
+			what := "note"
+			if c.Broken {
+				what = "warning"
+			}
+			fmt.Fprintf(env.Stderr, "local: %s: world queue %q (visibilityTimeout %s): %s\n", what, q.Name, q.VisibilityTimeout.D(), c.Problem)
+		}
+	}
 	logger := slog.New(slog.NewJSONHandler(env.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
 	h := handler.New(cfg, handler.Deps{
 		Policy: in.policy,

@@ -142,3 +142,45 @@ func TestLocalNeverMixesDemoFiles(t *testing.T) {
 		})
 	}
 }
+
+// TestLocalReportsTheWorkQueuesVisibility: a world whose work queue hands
+// messages out again sooner than the function may wait is reported before
+// the run, a note when it only shortens the wait, a warning when the queue
+// cannot work at all; the demo's (as deployed) gets neither.
+func TestLocalReportsTheWorkQueuesVisibility(t *testing.T) {
+	demo, err := os.ReadFile("../../testdata/world/demo.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		visibility string
+		want       string // "" for no report
+	}{
+		{"660s", ""},
+		{"30s", "local: note: world queue \"image-share-work\" (visibilityTimeout 30s): the work queue's VisibilityTimeout of 30s caps WAIT_READY_SECONDS"},
+		{"12s", "local: warning: world queue \"image-share-work\" (visibilityTimeout 12s): the work queue's VisibilityTimeout of 12s leaves 7s"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.visibility, func(t *testing.T) {
+			w := strings.Replace(string(demo), "visibilityTimeout: 660s", "visibilityTimeout: "+tt.visibility, 1)
+			if w == string(demo) && tt.visibility != "660s" {
+				t.Fatal("the demo world's work queue line changed: update this test")
+			}
+			path := t.TempDir() + "/world.yaml"
+			if err := os.WriteFile(path, []byte(w), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			var stdout, stderr strings.Builder
+			if code := Run(context.Background(), []string{"local", "--world", path}, repoEnv(&stdout, &stderr)); code != 0 {
+				t.Fatalf("exit %d; stderr:\n%s", code, stderr.String())
+			}
+			reported := strings.Contains(stderr.String(), "world queue \"image-share-work\"")
+			switch {
+			case tt.want == "" && reported:
+				t.Errorf("reported a queue that works:\n%s", stderr.String())
+			case tt.want != "" && !strings.Contains(stderr.String(), tt.want):
+				t.Errorf("stderr lacks %q:\n%s", tt.want, stderr.String())
+			}
+		})
+	}
+}
