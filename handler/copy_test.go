@@ -58,8 +58,16 @@ images:
 // newCopyFixture runs the handler on copyWorld and copyPolicy, with the
 // instance's ECS rate (real time) out of the way: the deferral chains make
 // hundreds of calls.
+//
+// Copies take 5 minutes and ECS makes one at a time, so the second region's
+// copy waits for the first: six attempts (60+120+240+480+900 s of delays)
+// cover that; three (3 minutes) only did while duplicate deliveries forked
+// extra chains of attempts.
 func newCopyFixture(t *testing.T, extraWorld string) *fixture {
-	return newFixtureWith(t, copyWorld(t, extraWorld), copyPolicy, func(c *handler.Config, _ *handler.Deps) { c.ECSRate = 10000 })
+	return newFixtureWith(t, copyWorld(t, extraWorld), copyPolicy, func(c *handler.Config, _ *handler.Deps) {
+		c.ECSRate = 10000
+		c.DeferAttempts = 6
+	})
 }
 
 // copiesOf returns the images in region that carry the provenance tag of src.
