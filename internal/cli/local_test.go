@@ -171,7 +171,9 @@ func TestLocalReportsTheWorkQueuesVisibility(t *testing.T) {
 				t.Fatal(err)
 			}
 			var stdout, stderr strings.Builder
-			if code := Run(context.Background(), []string{"local", "--world", path}, repoEnv(&stdout, &stderr)); code != 0 {
+			args := []string{"local", "--world", path, "--policy", "../../testdata/demo/policy.yaml",
+				"--event", "../../testdata/demo/events/02-actiontrail-createimage-creating.json"}
+			if code := Run(context.Background(), args, repoEnv(&stdout, &stderr)); code != 0 {
 				t.Fatalf("exit %d; stderr:\n%s", code, stderr.String())
 			}
 			reported := strings.Contains(stderr.String(), "world queue \"image-share-work\"")
