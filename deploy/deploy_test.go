@@ -1314,7 +1314,7 @@ func strings1(v any) []string {
 }
 
 // TestRAMPolicy checks deploy/ram-policy.json grants exactly what the
-// function calls, on exactly the resources s.yaml names: the three ECS image
+// function calls, on exactly the resources s.yaml names: the four ECS image
 // APIs on the account's images, SendMessage on the outcome queue, the work
 // queue and the failure destination queue (Function Compute delivers
 // asynchronous failure records with the function's role), BatchSendMessage
@@ -1355,6 +1355,10 @@ func TestRAMPolicy(t *testing.T) {
 		{"ecs:DescribeImages", images}:                true,
 		{"ecs:DescribeImageSharePermission", images}:  true,
 		{"ecs:ModifyImageSharePermission", images}:    true,
+		// copyTo and reencrypt. CopyImage's authorization table lists no
+		// associated action, so its Tag.N needs no ecs:TagResources (see
+		// docs/deployment.md).
+		{"ecs:CopyImage", images}: true,
 		{"mns:SendMessage", queue(env["WORK_QUEUE"])}: true,
 		// The work queue's visibility timeout, read once per instance to
 		// bound how long a message is held (RAM resource of the queue
