@@ -1352,13 +1352,13 @@ func TestRAMPolicy(t *testing.T) {
 		return fmt.Sprintf("acs:mns:%s:%s:/queues/%s/messages", region, account, name)
 	}
 	want := map[grant]bool{
-		{"ecs:DescribeImages", images}:                true,
-		{"ecs:DescribeImageSharePermission", images}:  true,
-		{"ecs:ModifyImageSharePermission", images}:    true,
+		{"ecs:DescribeImages", images}:               true,
+		{"ecs:DescribeImageSharePermission", images}: true,
+		{"ecs:ModifyImageSharePermission", images}:   true,
 		// copyTo and reencrypt. CopyImage's authorization table lists no
 		// associated action, so its Tag.N needs no ecs:TagResources (see
 		// docs/deployment.md).
-		{"ecs:CopyImage", images}: true,
+		{"ecs:CopyImage", images}:                     true,
 		{"mns:SendMessage", queue(env["WORK_QUEUE"])}: true,
 		// The work queue's visibility timeout, read once per instance to
 		// bound how long a message is held (RAM resource of the queue
