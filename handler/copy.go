@@ -65,12 +65,14 @@ func (s *session) distribute(ctx context.Context, it trigger.Item, req request.R
 		o.DryRun, o.Status, o.Error, o.APICalls = dryRun, res.Status, res.Err, res.APICalls
 		o.Because = map[string][]string{}
 		switch {
-		case res.Status == outcome.Deferred && (sweep || sourceDeferred):
-			// A sweep copies again on its next run; a source already
-			// deferred in this invocation makes this copy on its next attempt.
-			if sweep {
-				o.Status = outcome.Failed
-			}
+		case res.Status == outcome.Deferred && sweep:
+			// Another copy of the image is in progress: the chain that made
+			// it carries on, and the next sweep copies what is still missing.
+			// Not an outcome: nothing happened and nothing failed.
+			refs = append(refs, outcome.CopyRef{RegionID: target.Region, Status: outcome.Deferred})
+			continue
+		case res.Status == outcome.Deferred && sourceDeferred:
+			// The source's next attempt, already queued, makes this copy.
 		case res.Status == outcome.Deferred:
 			o.Status = outcome.Failed // unless the deferral is queued
 			if !s.deferImage(ctx, it, req, obs.ImageID, o) {

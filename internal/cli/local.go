@@ -292,6 +292,12 @@ func printSummary(w io.Writer, outs []outcome.Outcome, invocations int, emu *emu
 		if len(o.Counts) > 0 {
 			notes = append(notes, countsText(o.Counts))
 		}
+		if o.Action == outcome.ActionCopy {
+			notes = append(notes, "copy of "+o.SourceImageID+" in "+o.RegionID)
+		}
+		for _, c := range o.Copies {
+			notes = append(notes, fmt.Sprintf("copy in %s %s", c.RegionID, c.Status))
+		}
 		image := o.ImageID
 		if image == "" {
 			image = "-"
@@ -299,8 +305,8 @@ func printSummary(w io.Writer, outs []outcome.Outcome, invocations int, emu *emu
 		fmt.Fprintf(w, "%-10s %-9s %-16s %-10s %5d %7d  %s\n", o.Status, o.Action, image, o.Trigger.Type, len(o.Added), len(o.Removed), strings.Join(notes, ", "))
 	}
 	c := emu.Faults.Counts()
-	fmt.Fprintf(w, "ECS calls: DescribeImages %d, DescribeImageSharePermission %d, ModifyImageSharePermission %d\n",
-		c["DescribeImages"], c["DescribeImageSharePermission"], c["ModifyImageSharePermission"])
+	fmt.Fprintf(w, "ECS calls: DescribeImages %d, DescribeImageSharePermission %d, ModifyImageSharePermission %d, CopyImage %d\n",
+		c["DescribeImages"], c["DescribeImageSharePermission"], c["ModifyImageSharePermission"], c["CopyImage"])
 }
 
 // failureNotes summarises failures: each code once, with its accounts, or

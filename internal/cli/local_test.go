@@ -20,6 +20,7 @@ func TestLocalDemoShowsEveryPath(t *testing.T) {
 	}
 	type key struct{ image, action, trigger string }
 	got := map[key][]outcome.Outcome{}
+	var outs []outcome.Outcome
 	sc := bufio.NewScanner(strings.NewReader(stdout.String()))
 	sc.Buffer(nil, 1<<20)
 	lines := 0
@@ -31,6 +32,7 @@ func TestLocalDemoShowsEveryPath(t *testing.T) {
 		}
 		k := key{o.ImageID, o.Action, o.Trigger.Type}
 		got[k] = append(got[k], o)
+		outs = append(outs, o)
 	}
 	one := func(image, action, trig string) outcome.Outcome {
 		t.Helper()
@@ -64,10 +66,36 @@ func TestLocalDemoShowsEveryPath(t *testing.T) {
 	if o := one("m-staging-004", "reconcile", "timer"); len(o.Removed) != 1 || o.Removed[0] != "2000000000000001" {
 		t.Errorf("timer did not prune: %+v", o)
 	}
-	if o := one("", "sweep", "timer"); o.Counts[outcome.CountImages] != 5 {
+	// Seven images and the re-encrypted copy in cn-hangzhou, the first copy
+	// in cn-shanghai (the second is made after the sweep).
+	if o := one("", "sweep", "timer"); o.Counts[outcome.CountImages] != 9 {
 		t.Errorf("sweep summary: %+v", o)
 	}
+	// Distribution: one copy per copyTo region, each shared once Available.
+	var copies []outcome.Outcome
+	for _, o := range outs {
+		if o.Action == outcome.ActionCopy && o.SourceImageID == "m-global-006" && o.Status == outcome.Succeeded {
+			copies = append(copies, o)
+		}
+	}
+	if len(copies) != 2 || copies[0].RegionID != "cn-shanghai" || copies[1].RegionID != "ap-southeast-1" {
+		t.Fatalf("copies of m-global-006: %+v", copies)
+	}
+	for _, c := range copies {
+		if o := one(c.ImageID, "reconcile", "mns-queue"); o.Status != outcome.Succeeded || len(o.Added) != 12 {
+			t.Errorf("copy %s in %s not shared: %+v", c.ImageID, c.RegionID, o)
+		}
+	}
+	// The service-key image: its copy under the CMK is shared instead.
+	src := one("m-secure-007", "reconcile", "actiontrail")
+	if src.Status != outcome.Unchanged || src.Error != nil || len(src.Copies) != 1 {
+		t.Fatalf("service-key image with reencrypt: %+v", src)
+	}
+	if o := one(src.Copies[0].ImageID, "reconcile", "mns-queue"); o.Status != outcome.Succeeded || len(o.Added) != 12 {
+		t.Errorf("re-encrypted copy not shared: %+v", o)
+	}
 	for _, want := range []string{"invocations", "STATUS", "ModifyImageSharePermission", "5 images: 2 succeeded, 1 notReady, 2 refused"} {
+
 		if !strings.Contains(stderr.String(), want) {
 			t.Errorf("summary on stderr lacks %q", want)
 		}
