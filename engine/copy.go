@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -198,7 +199,8 @@ type copyPlan struct {
 
 // imageNameRE is CopyImage's DestinationImageName rule: 2 to 128
 // characters, starting with a letter; letters, digits, '.', ':', '_', '-'.
-var imageNameRE = regexp.MustCompile(`^\p{L}[\p{L}0-9.:_-]{1,127}$`)
+// It compiles on first use, not at the function's cold start.
+var imageNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^\p{L}[\p{L}0-9.:_-]{1,127}$`) })
 
 // planCopy builds the CopyImage parameters: the source's tags (system tags
 // excepted) plus the provenance tag, its name and description when ECS would
@@ -235,7 +237,7 @@ func planCopy(req CopyRequest) (copyPlan, *outcome.Error) {
 }
 
 func validCopyName(s string) bool {
-	return imageNameRE.MatchString(s) && !strings.HasPrefix(s, "acs:") && !strings.HasPrefix(s, "aliyun") &&
+	return imageNameRE().MatchString(s) && !strings.HasPrefix(s, "acs:") && !strings.HasPrefix(s, "aliyun") &&
 		!strings.Contains(s, "http://") && !strings.Contains(s, "https://")
 }
 

@@ -280,6 +280,13 @@ func unavailableFailure(u policy.Unavailable) *outcome.Error {
 	return f
 }
 
+// Copies are the copies the policy wants of an observed image (copyTo,
+// reencrypt), as the function's copy step sees them; the plan command shows
+// them. Resource Directory groups do not matter to copies.
+func Copies(p *policy.Policy, obs engine.Observed) []policy.CopyTarget {
+	return p.Desired(policyImage(obs)).Copies
+}
+
 // policyImage is what the policy sees of an observed image. A copy this
 // product made (it carries the provenance tag) is seen in its source's
 // region, so that it is shared like its source whatever region rules name,

@@ -216,6 +216,9 @@ func planWith(ctx context.Context, args []string, env Env, apply bool) int {
 	if r.base != nil {
 		rep.diff(results, r.base, f.prune)
 	}
+	if !apply {
+		rep.Copies = r.planCopies(ctx, results)
+	}
 	problems = append(problems, rep.problems()...)
 
 	if apply {

@@ -24,6 +24,8 @@ type report struct {
 	Totals   totals             `json:"totals"`
 	Rules    []*ruleTotals      `json:"rules"`
 	Baseline *baselineDiff      `json:"baseline,omitempty"`
+	// Copies are the copies the policy wants of the images (plan only).
+	Copies []*plannedCopy `json:"copies,omitempty"`
 
 	results []*engine.Result
 }
@@ -269,6 +271,11 @@ func (rep *report) changes() bool {
 	if rep.Baseline != nil {
 		return rep.Baseline.Totals.Images > 0
 	}
+	for _, c := range rep.Copies {
+		if c.Status == outcome.Planned {
+			return true
+		}
+	}
 	return rep.Totals.Add+rep.Totals.Remove > 0
 }
 
@@ -340,6 +347,7 @@ func (rep *report) writeText(w io.Writer, title string) error {
 			imageText(&b, res)
 		}
 	}
+	copiesText(&b, rep.Copies)
 	b.WriteString(rep.totalsLine(title) + "\n")
 	_, err := io.WriteString(w, b.String())
 	return err
