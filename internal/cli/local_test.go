@@ -94,7 +94,7 @@ func TestLocalDemoShowsEveryPath(t *testing.T) {
 	if o := one(src.Copies[0].ImageID, "reconcile", "mns-queue"); o.Status != outcome.Succeeded || len(o.Added) != 12 {
 		t.Errorf("re-encrypted copy not shared: %+v", o)
 	}
-	for _, want := range []string{"invocations", "STATUS", "ModifyImageSharePermission", "5 images: 2 succeeded, 1 notReady, 2 refused"} {
+	for _, want := range []string{"invocations", "STATUS", "ModifyImageSharePermission", "9 images: 2 succeeded, 2 unchanged, 3 notReady, 2 refused"} {
 
 		if !strings.Contains(stderr.String(), want) {
 			t.Errorf("summary on stderr lacks %q", want)
