@@ -92,6 +92,14 @@ func Run(ctx context.Context, cfg Config) *Report {
 	}
 	done()
 
+	done = step("distribution")
+	if r, err := Distribute(ctx, DistributeConfig{}); err != nil {
+		fail("distribution", err)
+	} else {
+		rep.Sections = append(rep.Sections, Section{"Distribution: one new image copied to 3 regions (copyTo) and shared with 50 accounts in each, copies taking 5 min", r.Rows()})
+	}
+	done()
+
 	done = step("latency")
 	if r, err := Latency(ctx, LatencyConfig{Runs: n(5, 3)}); err != nil {
 		fail("latency", err)
