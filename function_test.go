@@ -61,6 +61,7 @@ func startFunction(t *testing.T, env ...string) *function {
 		"OUTCOME_QUEUE=image-share-outcomes",
 		"OUTCOME_TOPIC=image-share-outcomes",
 		"WORK_QUEUE=image-share-work",
+		"REQUEST_KEY=function-test-request-key-0123456789abcdef",
 		"MNS_ENDPOINT=" + emu.URL(),
 		"ECS_ENDPOINT=" + emu.URL(),
 		"WAIT_READY_SECONDS=0",

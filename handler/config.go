@@ -13,6 +13,7 @@ import (
 
 	"github.com/imageshare/ecs-image-share/engine"
 	"github.com/imageshare/ecs-image-share/internal/suggest"
+	"github.com/imageshare/ecs-image-share/request"
 )
 
 // Config is the function's configuration, read once from its environment
@@ -65,6 +66,14 @@ type Config struct {
 	// BASE64_BODY, TOPIC_STREAM.
 	Base64Body  bool
 	TopicStream bool
+
+	// RequestKey (REQUEST_KEY, at least 32 bytes) seals the requests the
+	// function writes to its work queue, so that it trusts origin and
+	// attempt only in its own (request.Seal). Without it those fields are
+	// ignored in every body and nothing is deferred: a deferral's attempt
+	// count could not be trusted, and a chain would never end. A secret:
+	// never logged, scrubbed from everything written out.
+	RequestKey []byte
 }
 
 // TotalDeferral is the emulated time an image may take to become Available
@@ -133,6 +142,12 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		FanOutImages:     integer("FANOUT_IMAGES_PER_MESSAGE", 10, 1, 100),
 		Base64Body:       boolean("BASE64_BODY"),
 		TopicStream:      boolean("TOPIC_STREAM"),
+	}
+	// The key's value is never quoted in an error: it is a secret.
+	if key := str("REQUEST_KEY", ""); key != "" && len(key) < request.MinKeyBytes {
+		errs = append(errs, fmt.Errorf("REQUEST_KEY is %d bytes; at least %d are needed (for example the output of: openssl rand -base64 32)", len(key), request.MinKeyBytes))
+	} else {
+		c.RequestKey = []byte(key)
 	}
 	rate := str("ECS_CALLS_PER_SECOND", "20")
 	if r, err := strconv.ParseFloat(rate, 64); err != nil || !(r > 0) || math.IsInf(r, 0) {

@@ -27,6 +27,7 @@ import (
 	"github.com/imageshare/ecs-image-share/outcome"
 	"github.com/imageshare/ecs-image-share/policy"
 	"github.com/imageshare/ecs-image-share/publish"
+	"github.com/imageshare/ecs-image-share/request"
 	"github.com/imageshare/ecs-image-share/trigger"
 )
 
@@ -145,7 +146,7 @@ func (h *Handler) Handle(ctx context.Context, inv Invocation, payload []byte) (S
 			}
 		}
 	})
-	scrub := redact.New(inv.Credentials.AccessKeySecret, inv.Credentials.SecurityToken)
+	scrub := redact.New(inv.Credentials.AccessKeySecret, inv.Credentials.SecurityToken, string(h.cfg.RequestKey))
 	log := slog.New(scrub.Handler(h.deps.Logger.Handler())).With("requestId", inv.RequestID)
 	items := trigger.Decode(payload, trigger.Options{Base64Body: h.cfg.Base64Body, TopicStream: h.cfg.TopicStream})
 	s := &session{h: h, inv: inv, log: log, scrub: scrub, start: h.deps.Clock.Now()}
@@ -220,9 +221,10 @@ func (s *session) groups(ctx context.Context, items []trigger.Item) [][]func() {
 			continue
 		}
 		log := s.log.With("trigger", string(it.Trigger.Type), "sourceId", it.SourceID)
-		for _, id := range it.Request.ImageIDs {
-			work := func() { s.image(ctx, it, *it.Request, id, log) }
-			key := it.Request.RegionID + "/" + id
+		req := s.authenticate(*it.Request, log)
+		for _, id := range req.ImageIDs {
+			work := func() { s.image(ctx, it, req, id, log) }
+			key := req.RegionID + "/" + id
 			if g, ok := byImage[key]; ok {
 				groups[g] = append(groups[g], work)
 				continue
@@ -232,6 +234,36 @@ func (s *session) groups(ctx context.Context, items []trigger.Item) [][]func() {
 		}
 	}
 	return groups
+}
+
+// authenticate keeps the fields only the function may write — origin (which
+// chooses the outcome id), attempt (which decides whether an image is still
+// deferred) and sweep (which silences standing refusals) — only when the
+// function sealed the request with its key.
+// Any other request is served as a fresh one: attempt 1, outcome ids from
+// its own message. A forged origin could otherwise give an outcome another
+// event's id, which consumers de-duplicating on it would drop.
+func (s *session) authenticate(req request.Request, log *slog.Logger) request.Request {
+	if req.Authentic(s.h.cfg.RequestKey) {
+		req.Seal = ""
+		return req
+	}
+	if req.Origin != "" || req.Attempt > 1 || req.Sweep || req.Seal != "" {
+		log.Warn("origin, attempt and sweep ignored: the request is not sealed by this function",
+			"attempt", req.Attempt, "sweep", req.Sweep, "sealed", req.Seal != "", "keyConfigured", len(s.h.cfg.RequestKey) > 0)
+	}
+	req.Origin, req.Attempt, req.Sweep, req.Seal = "", 1, false, ""
+	return req
+}
+
+// ownRequest is the wire form of a request the function writes to its work
+// queue: sealed when a key is configured, so that its origin and attempt are
+// trusted when it comes back; plain otherwise (they are then ignored).
+func (h *Handler) ownRequest(r request.Request) ([]byte, error) {
+	if len(h.cfg.RequestKey) == 0 {
+		return request.Marshal(r)
+	}
+	return request.Seal(r, h.cfg.RequestKey)
 }
 
 func policyError(err error) *outcome.Error {

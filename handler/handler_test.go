@@ -16,7 +16,12 @@ import (
 	"github.com/imageshare/ecs-image-share/internal/emulator/world"
 	"github.com/imageshare/ecs-image-share/outcome"
 	"github.com/imageshare/ecs-image-share/policy"
+	"github.com/imageshare/ecs-image-share/request"
 )
+
+// testRequestKey is the fixture's REQUEST_KEY: the function seals its own
+// work-queue requests with it.
+const testRequestKey = "handler-test-request-key-0123456789abcdef"
 
 const testPolicy = `
 version: 1
@@ -119,6 +124,7 @@ func newFixtureWith(t *testing.T, w *world.World, policyYAML string, mutate ...f
 			"OUTCOME_QUEUE": "outcomes", "WORK_QUEUE": "work",
 			"MNS_ENDPOINT": srv.URL(), "ECS_ENDPOINT": srv.URL(),
 			"WAIT_READY_SECONDS": "60", "DEFER_ATTEMPTS": "3", "FANOUT_THRESHOLD": "50",
+			"REQUEST_KEY": testRequestKey,
 		}[k]
 	})
 	if err != nil {
@@ -285,7 +291,12 @@ func TestCreatingImageIsDeferredThenShared(t *testing.T) {
 
 func TestNotReadyAfterLastAttemptIsFinal(t *testing.T) {
 	f := newFixture(t)
-	outs := f.mustHandle(`{"action":"reconcile","regionId":"cn-hangzhou","imageId":"m-creating-2","attempt":3}`)
+	// The function's own third attempt: sealed with its key.
+	body, err := request.Seal(request.Request{Action: request.Reconcile, RegionID: "cn-hangzhou", ImageIDs: []string{"m-creating-2"}, Attempt: 3, Origin: "evt-1"}, []byte(testRequestKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	outs := f.mustHandle(string(body))
 	if len(outs) != 1 || outs[0].Status != outcome.Failed || outs[0].Error.Code != outcome.ImageNotReady || outs[0].Error.Retryable {
 		t.Fatalf("outcome %+v", outs)
 	}

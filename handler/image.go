@@ -157,10 +157,13 @@ func (s *session) directory(ctx context.Context) (snap *directory.Snapshot, firs
 func (s *session) deferImage(ctx context.Context, it trigger.Item, req request.Request, imageID string, o *outcome.Outcome) bool {
 	attempt := max(req.Attempt, 1)
 	cfg := s.h.cfg
-	if attempt >= cfg.DeferAttempts || !s.pub.CanDefer() {
+	if attempt >= cfg.DeferAttempts || !s.pub.CanDefer() || len(cfg.RequestKey) == 0 {
 		why := fmt.Sprintf("gave up after %d attempts over %s", attempt, cfg.TotalDeferral())
-		if !s.pub.CanDefer() {
+		switch {
+		case !s.pub.CanDefer():
 			why = "no WORK_QUEUE configured to retry later"
+		case len(cfg.RequestKey) == 0:
+			why = "no REQUEST_KEY configured to seal a deferral's attempt count"
 		}
 		o.Error.Message += " (" + why + ")"
 		o.Error.Retryable = false
@@ -168,7 +171,7 @@ func (s *session) deferImage(ctx context.Context, it trigger.Item, req request.R
 	}
 	next := req
 	next.ImageIDs, next.Attempt, next.Origin = []string{imageID}, attempt+1, it.SourceID
-	body, err := request.Marshal(next)
+	body, err := s.h.ownRequest(next)
 	if err == nil {
 		err = s.pub.Defer(ctx, body, cfg.deferDelay(attempt))
 	}

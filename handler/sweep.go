@@ -61,7 +61,7 @@ func (s *session) sweep(ctx context.Context, it trigger.Item) {
 				req.ImageIDs = append(req.ImageIDs, targets[start].image)
 				start++
 			}
-			body, err := request.Marshal(req)
+			body, err := s.h.ownRequest(req)
 			if err != nil {
 				summary.Failures = append(summary.Failures, &outcome.Error{Code: outcome.Internal, Message: err.Error()})
 				continue

@@ -15,7 +15,7 @@ import (
 
 // fields are the request's JSON keys, in the order messages list them.
 // imageId is the one-image spelling of imageIds.
-var fields = []string{"action", "regionId", "imageIds", "imageId", "accounts", "dryRun", "correlationId", "attempt", "origin", "sweep"}
+var fields = []string{"action", "regionId", "imageIds", "imageId", "accounts", "dryRun", "correlationId", "attempt", "origin", "sweep", "seal"}
 
 // Parse reads one request from body and validates it (see Validate).
 //
@@ -132,6 +132,7 @@ func decode(raw map[string]json.RawMessage, p *problems) Request {
 			p.add("sweep must be true or false")
 		}
 	}
+	str(raw, "seal", &r.Seal, p)
 	r.Attempt = 1
 	if v, ok := raw["attempt"]; ok && !isNull(v) {
 		n, err := strconv.Atoi(string(v))

@@ -70,4 +70,8 @@ type Request struct {
 	// (and its deferrals): like an inline sweep, it does not publish a
 	// refusal that cannot change by itself (see handler.standingRefusal).
 	Sweep bool `json:"sweep,omitempty"`
+	// Seal authenticates Origin, Attempt and Sweep: see Seal and
+	// Authentic. A request without a valid seal is served as a fresh one
+	// (attempt 1, no origin, not a sweep).
+	Seal string `json:"seal,omitempty"`
 }

@@ -106,6 +106,9 @@ func (r Request) check(p *problems) {
 	if len(r.Origin) > MaxCorrelationIDBytes || !printable(r.Origin) {
 		p.add("origin must be at most %d bytes of printable UTF-8", MaxCorrelationIDBytes)
 	}
+	if len(r.Seal) > maxNameBytes || !printable(r.Seal) {
+		p.add("seal must be at most %d bytes of printable UTF-8", maxNameBytes)
+	}
 	if r.Attempt < 0 || r.Attempt > MaxAttempt {
 		p.add("attempt %d is out of range (1 to %d)", r.Attempt, MaxAttempt)
 	}

@@ -31,6 +31,8 @@ func functionEnv(e *emu, policyPath string, extra ...string) []string {
 		"POLICY_FILE=" + policyPath,
 		"OUTCOME_QUEUE=" + outcomeQueue,
 		"WORK_QUEUE=" + workQueue,
+		// Seals the function's own work-queue requests (deferrals, fan-out).
+		"REQUEST_KEY=bench-request-key-0123456789abcdef-0123",
 		"MNS_ENDPOINT=" + e.url,
 		"ECS_ENDPOINT=" + e.url,
 		"WAIT_READY_SECONDS=0",

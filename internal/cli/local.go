@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -93,9 +95,15 @@ func runLocal(ctx context.Context, args []string, env Env) int {
 		_ = srv.Shutdown(sctx)
 	}()
 
+	// A key for this run only: local is one process, so every deferral it
+	// seals comes back to it; nothing is kept.
+	var keyBytes [32]byte
+	_, _ = rand.Read(keyBytes[:]) // crypto/rand.Read never fails (Go 1.24+)
+	requestKey := base64.StdEncoding.EncodeToString(keyBytes[:])
 	cfg, err := handler.ConfigFromEnv(mapEnv(map[string]string{
 		"OUTCOME_QUEUE": *outcomeQueue,
 		"WORK_QUEUE":    *workQueue,
+		"REQUEST_KEY":   requestKey,
 		"MNS_ENDPOINT":  srv.URL(),
 		"ECS_ENDPOINT":  srv.URL(),
 		"RM_ENDPOINT":   srv.URL(),
