@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 
@@ -36,19 +37,49 @@ func Decode(payload []byte, opt Options) []Item {
 		return []Item{invalidEvent(Item{Trigger: Trigger{Type: Direct}, SourceID: contentID(nil)}, "payload is empty")}
 	}
 	if trimmed[0] == '[' {
-		var elems []json.RawMessage
-		if json.Unmarshal(trimmed, &elems) == nil {
-			if len(elems) == 0 {
-				return []Item{invalidEvent(Item{Trigger: Trigger{Type: Direct}, SourceID: rawID(trimmed)}, "payload is an empty JSON array: no events")}
-			}
-			items := make([]Item, len(elems))
-			for i, e := range elems {
-				items[i] = finish(decodeElement(i, e, opt), e)
-			}
+		if items, ok := decodeBatch(trimmed, opt); ok {
 			return items
 		}
 	}
 	return []Item{finish(decodeTop(trimmed, opt), trimmed)}
+}
+
+// decodeBatch decodes a JSON array element by element, reading no further
+// than MaxItems elements: one more element means the batch did not come
+// from a trigger, and what is left becomes one InvalidEvent item, unread.
+// Streaming keeps the cost at the elements read: unmarshalling the whole
+// array first held every element at once (a 30 MB array of zeros took 15
+// million items and about 7 GB). It reports false when the array is not
+// valid JSON up to where it stopped; the caller then reports the payload.
+func decodeBatch(payload []byte, opt Options) ([]Item, bool) {
+	dec := json.NewDecoder(bytes.NewReader(payload))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
+		return nil, false
+	}
+	var items []Item
+	for dec.More() {
+		if len(items) == MaxItems {
+			rest := invalidEvent(Item{Trigger: Trigger{Type: Direct}, SourceID: contentID(payload)},
+				"the batch holds more than %d events or messages, the most a Function Compute trigger delivers in one invocation (batch push: 1 to %d): the first %d were handled, the rest was not read",
+				MaxItems, MaxItems, MaxItems)
+			return append(items, rest), true
+		}
+		var e json.RawMessage
+		if err := dec.Decode(&e); err != nil {
+			return nil, false
+		}
+		items = append(items, finish(decodeElement(len(items), e, opt), e))
+	}
+	if _, err := dec.Token(); err != nil { // the closing bracket
+		return nil, false
+	}
+	if _, err := dec.Token(); err != io.EOF { // nothing after it
+		return nil, false
+	}
+	if len(items) == 0 {
+		return []Item{invalidEvent(Item{Trigger: Trigger{Type: Direct}, SourceID: rawID(payload)}, "payload is an empty JSON array: no events")}, true
+	}
+	return items, true
 }
 
 // finish gives an item that has no SourceID the content hash of its raw

@@ -30,6 +30,13 @@ const (
 // A larger payload cannot have come from Function Compute.
 const MaxPayload = 32 << 20
 
+// MaxItems is the most events or messages Decode reads from one batch:
+// 10,000, the largest "Batch Push Messages" of a Function Compute trigger
+// fed by EventBridge (range 1 to 10,000; Function Compute, "Advanced trigger
+// features", batch push). A longer array did not come from a trigger; the
+// rest of it is reported by one InvalidEvent item and not read.
+const MaxItems = 10_000
+
 // Trigger says where an item came from. It marshals to the outcome's trigger
 // field.
 type Trigger struct {
