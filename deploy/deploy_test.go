@@ -1365,6 +1365,14 @@ func TestRAMPolicy(t *testing.T) {
 		// itself: acs:mns:{region}:{account}:/queues/{name}).
 		{"mns:GetQueueAttributes", fmt.Sprintf("acs:mns:%s:%s:/queues/%s", region, account, env["WORK_QUEUE"])}: true,
 	}
+	// Resource Directory groups: the two reads, on the narrowest resource
+	// the ResourceManager reference allows. ListAccountsForParent is
+	// authorized on the folder (acs:resourcemanager:*:<management
+	// account>:folder/<path>): the management account is not the function's
+	// when it runs as a delegated administrator, so the account is left
+	// open. ListFoldersForParent documents no resource type: "*".
+	want[grant{"resourcemanager:ListAccountsForParent", "acs:resourcemanager:*:*:folder/*"}] = true
+	want[grant{"resourcemanager:ListFoldersForParent", "*"}] = true
 	// The sweep's fan-out uses BatchSendMessage: the current MNS API
 	// reference authorizes it as mns:BatchSendMessage, an older mapping table
 	// as mns:SendMessage. Both are granted, on the work queue only.
