@@ -64,6 +64,7 @@ func startFunction(t *testing.T, env ...string) *function {
 		"REQUEST_KEY=function-test-request-key-0123456789abcdef",
 		"MNS_ENDPOINT=" + emu.URL(),
 		"ECS_ENDPOINT=" + emu.URL(),
+		"RM_ENDPOINT=" + emu.URL(),
 		"WAIT_READY_SECONDS=0",
 		"LOG_LEVEL=DEBUG",
 	}, env...))

@@ -35,6 +35,7 @@ func functionEnv(e *emu, policyPath string, extra ...string) []string {
 		"REQUEST_KEY=bench-request-key-0123456789abcdef-0123",
 		"MNS_ENDPOINT=" + e.url,
 		"ECS_ENDPOINT=" + e.url,
+		"RM_ENDPOINT=" + e.url,
 		"WAIT_READY_SECONDS=0",
 		"LOG_LEVEL=WARN",
 	}, extra...)

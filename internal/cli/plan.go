@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -17,6 +18,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/imageshare/ecs-image-share/directory"
 	"github.com/imageshare/ecs-image-share/engine"
 	"github.com/imageshare/ecs-image-share/handler"
 	"github.com/imageshare/ecs-image-share/internal/creds"
@@ -61,6 +63,7 @@ func planCommand(apply bool) func(context.Context, []string, Env) int {
 // planFlags are the plan and apply commands' flags.
 type planFlags struct {
 	policy, baseline, region, endpoint string
+	rmEndpoint                         string
 	images                             []string
 	profile                            string
 	keyID, keySecret, token            string
@@ -85,6 +88,7 @@ func parsePlanFlags(name string, args []string, help io.Writer) (*planFlags, err
 		return nil
 	})
 	fl.StringVar(&f.endpoint, "ecs-endpoint", "", "ECS endpoint, e.g. http://127.0.0.1:8080 for the emulator (default: each region's public HTTPS endpoint)")
+	fl.StringVar(&f.rmEndpoint, "rm-endpoint", "", "ResourceManager endpoint, for policies with Resource Directory groups (default: https://resourcemanager.aliyuncs.com)")
 	fl.StringVar(&f.profile, "profile", "", "profile of the aliyun CLI config (or section of the credentials file) to use")
 	// No default is ever a credential: --help prints defaults.
 	fl.StringVar(&f.keyID, "access-key-id", "", "AccessKey id; overrides the credential chain (prefer a profile: a flag shows in the process list)")
@@ -140,6 +144,9 @@ type planRun struct {
 	lim    engine.Limiter
 	source string
 	logger *slog.Logger
+	// dir is the Resource Directory as read once for the run (nil when the
+	// policy has no directory groups).
+	dir policy.Directory
 }
 
 // target is one image in one region, in output order.
@@ -210,11 +217,12 @@ func planWith(ctx context.Context, args []string, env Env, apply bool) int {
 		}
 	}
 
+	r.readDirectory(ctx)
 	targets, problems := r.targets(ctx, regions)
 	results := r.runAll(ctx, targets, true)
 	rep := newReport(name, regions, results, r.source)
 	if r.base != nil {
-		rep.diff(results, r.base, f.prune)
+		rep.diff(results, r.base, r.dir, f.prune)
 	}
 	if !apply {
 		rep.Copies = r.planCopies(ctx, results)
@@ -379,13 +387,52 @@ func (r *planRun) targets(ctx context.Context, regions []string) ([]target, []st
 	return ts, problems
 }
 
+// readDirectory reads the Resource Directory once, as the function does per
+// invocation, when the policy has directory groups, and shows each group's
+// members on stderr (the report on stdout stays the plan). A directory that
+// cannot be read is said there too: its rules then report
+// DirectoryUnavailable and nothing is removed for them, as in the function.
+func (r *planRun) readDirectory(ctx context.Context) {
+	groups := r.pol.DirectoryGroups()
+	var folders []string
+	for _, p := range []*policy.Policy{r.pol, r.base} {
+		if p == nil {
+			continue
+		}
+		for _, g := range p.DirectoryGroups() {
+			folders = append(folders, g.Folder) // the baseline's too, for --baseline
+		}
+	}
+	if len(folders) == 0 {
+		return
+	}
+	client, err := ecsclient.NewResourceManager(ecsclient.Config{
+		Region: cmp.Or(r.f.region, "cn-hangzhou"), Endpoint: r.f.rmEndpoint, Timeout: r.f.timeout,
+		AccessKeyID: r.cred.AccessKeyID, AccessKeySecret: r.cred.AccessKeySecret, SecurityToken: r.cred.SecurityToken,
+	})
+	var snap *directory.Snapshot
+	if err != nil {
+		snap = directory.Unavailable(&outcome.Error{Code: outcome.DirectoryUnavailable, Message: err.Error()})
+	} else {
+		snap = directory.Read(ctx, directory.Config{Client: client, Limiter: r.lim, Logger: r.logger}, folders)
+	}
+	r.dir = snap
+	for _, g := range groups {
+		members, err := snap.Members(g.Folder)
+		if err != nil {
+			fmt.Fprintf(r.env.Stderr, "%s: directory group %s: not read: %v\n", r.name, g, err)
+			continue
+		}
+		fmt.Fprintf(r.env.Stderr, "%s: directory group %s: %d member(s): %s\n", r.name, g, len(members), strings.Join(members, ", "))
+	}
+}
+
 // decide builds a reconcile's intent as the function does (handler.Intent),
-// with --prune applied. Resource Directory groups are not read by the CLI
-// (nil directory): their rules report DirectoryUnavailable, as the function
-// does when it cannot read the directory, and nothing is removed for them.
-func decide(p *policy.Policy, prune *bool) func(engine.Observed) (engine.Intent, error) {
+// with --prune applied. dir is the Resource Directory as read for the run
+// (nil without directory groups).
+func decide(p *policy.Policy, dir policy.Directory, prune *bool) func(engine.Observed) (engine.Intent, error) {
 	return func(o engine.Observed) (engine.Intent, error) {
-		in, err := handler.Intent(p, nil, request.Reconcile, nil, o)
+		in, err := handler.Intent(p, dir, request.Reconcile, nil, o)
 		if prune != nil {
 			in.Prune = *prune
 		}
@@ -415,7 +462,7 @@ func (r *planRun) runOne(ctx context.Context, t target, dry bool) *engine.Result
 		return &engine.Result{Region: t.region, ImageID: t.image, DryRun: dry, Status: outcome.Failed,
 			Err: &outcome.Error{Code: outcome.Internal, Message: err.Error()}}
 	}
-	return eng.Run(ctx, engine.ImageRequest{Region: t.region, ImageID: t.image, DryRun: dry, Decide: decide(r.pol, r.f.prune)})
+	return eng.Run(ctx, engine.ImageRequest{Region: t.region, ImageID: t.image, DryRun: dry, Decide: decide(r.pol, r.dir, r.f.prune)})
 }
 
 // confirm shows apply's plan and, on a terminal with removals to make and

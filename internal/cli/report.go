@@ -201,7 +201,7 @@ func newReport(command string, regions []string, results []*engine.Result, sourc
 
 // diff fills Baseline: for each image, the new policy's plan (already made)
 // against the baseline's plan of the same observation.
-func (rep *report) diff(results []*engine.Result, base *policy.Policy, prune *bool) {
+func (rep *report) diff(results []*engine.Result, base *policy.Policy, dir policy.Directory, prune *bool) {
 	d := &baselineDiff{Images: []*imageDiff{}, Rules: []*ruleDiff{}}
 	rules := map[string]*ruleDiff{}
 	rule := func(n string) *ruleDiff {
@@ -214,7 +214,7 @@ func (rep *report) diff(results []*engine.Result, base *policy.Policy, prune *bo
 		if res.Observed == nil || res.Plan == nil {
 			continue
 		}
-		in, err := decide(base, prune)(*res.Observed)
+		in, err := decide(base, dir, prune)(*res.Observed)
 		if err != nil {
 			continue
 		}
