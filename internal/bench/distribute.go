@@ -76,7 +76,9 @@ func Distribute(ctx context.Context, cfg DistributeConfig) (*DistributeResult, e
 	}
 	hcfg, err := handler.ConfigFromEnv(func(k string) string {
 		return map[string]string{"OUTCOME_QUEUE": "outcomes", "WORK_QUEUE": "work", "MNS_ENDPOINT": e.url, "ECS_ENDPOINT": e.url,
-			"ECS_CALLS_PER_SECOND": "100000"}[k]
+			"ECS_CALLS_PER_SECOND": "100000",
+			// Seals the copies' deferrals: without a key nothing is deferred.
+			"REQUEST_KEY": "bench-request-key-0123456789abcdef-0123"}[k]
 	})
 	if err != nil {
 		return nil, err
