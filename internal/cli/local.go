@@ -11,7 +11,6 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
-	"os"
 	"path"
 	"slices"
 	"strings"
@@ -20,6 +19,7 @@ import (
 	ali_mns "github.com/aliyun/aliyun-mns-go-sdk"
 
 	"github.com/imageshare/ecs-image-share/handler"
+	"github.com/imageshare/ecs-image-share/internal/boundedread"
 	"github.com/imageshare/ecs-image-share/internal/emulator"
 	"github.com/imageshare/ecs-image-share/internal/emulator/eventbridge"
 	"github.com/imageshare/ecs-image-share/internal/emulator/world"
@@ -27,6 +27,7 @@ import (
 	"github.com/imageshare/ecs-image-share/internal/redact"
 	"github.com/imageshare/ecs-image-share/outcome"
 	"github.com/imageshare/ecs-image-share/policy"
+	"github.com/imageshare/ecs-image-share/trigger"
 )
 
 // The embedded demo, relative to the Files root.
@@ -256,7 +257,9 @@ func loadLocalInputs(env Env, worldPath, policyPath string, events []string) (*l
 	}
 	if len(events) > 0 {
 		for _, f := range events {
-			data, err := os.ReadFile(f)
+			// At most what Function Compute delivers in one invocation: a
+			// larger file (or /dev/zero) could never be one event.
+			data, err := boundedread.File(f, trigger.MaxPayload)
 			if err != nil {
 				return nil, err
 			}

@@ -14,13 +14,18 @@ func TestEndlessInputFilesAreRefused(t *testing.T) {
 	if _, err := os.Stat("/dev/zero"); err != nil {
 		t.Skip("no /dev/zero here")
 	}
+	const (
+		world  = "../../testdata/world/demo.yaml"
+		policy = "../../testdata/demo/policy.yaml"
+		event  = "../../testdata/demo/events/01-actiontrail-createimage-golden.json"
+	)
 	tests := []struct {
 		name string
 		args []string
 	}{
-		{"local --event", []string{"local", "--event", "/dev/zero"}},
-		{"local --policy", []string{"local", "--policy", "/dev/zero", "--event", "../../testdata/demo/events/01-actiontrail-createimage-golden.json"}},
-		{"local --world", []string{"local", "--world", "/dev/zero"}},
+		{"local --event", []string{"local", "--world", world, "--policy", policy, "--event", "/dev/zero"}},
+		{"local --policy", []string{"local", "--world", world, "--policy", "/dev/zero", "--event", event}},
+		{"local --world", []string{"local", "--world", "/dev/zero", "--policy", policy, "--event", event}},
 		{"validate --policy", []string{"validate", "--policy", "/dev/zero"}},
 		{"plan --policy", []string{"plan", "--policy", "/dev/zero", "--region", "cn-hangzhou", "--access-key-id", "a", "--access-key-secret", "b"}},
 	}

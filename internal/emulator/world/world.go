@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"reflect"
 	"regexp"
 	"slices"
@@ -19,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/imageshare/ecs-image-share/internal/boundedread"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -355,9 +355,12 @@ func decodeStrict(n *yaml.Node, out any) error {
 	return n.Decode(out)
 }
 
-// Load reads and validates a world file.
+// MaxFileBytes bounds a world file (see package boundedread).
+const MaxFileBytes = 8 << 20
+
+// Load reads and validates a world file, at most MaxFileBytes.
 func Load(path string) (*World, error) {
-	data, err := os.ReadFile(path)
+	data, err := boundedread.File(path, MaxFileBytes)
 	if err != nil {
 		return nil, err
 	}
