@@ -17,6 +17,9 @@ import (
 // imageId is the one-image spelling of imageIds.
 var fields = []string{"action", "regionId", "imageIds", "imageId", "accounts", "dryRun", "correlationId", "attempt", "origin", "sweep", "seal"}
 
+// utf8BOM is U+FEFF encoded in UTF-8.
+var utf8BOM = []byte("\xef\xbb\xbf")
+
 // Parse reads one request from body and validates it (see Validate).
 //
 // Beyond Validate's rules it refuses: bodies over MaxBodyBytes, invalid
@@ -56,6 +59,9 @@ func split(body []byte, p *problems) map[string]json.RawMessage {
 		p.add("request body is %d bytes; the limit is %d (64 KiB, the MNS message size limit)", len(body), MaxBodyBytes)
 		return nil
 	}
+	// A leading byte order mark (Windows editors and tools write one) is
+	// not part of the JSON; a policy file with one is read as usual too.
+	body = bytes.TrimPrefix(body, utf8BOM)
 	if !utf8.Valid(body) {
 		p.add("request body is not valid UTF-8")
 		return nil

@@ -17,6 +17,12 @@ func TestParseValid(t *testing.T) {
 		want Request
 	}{
 		{
+			// As a policy file may start with one, so may a body.
+			name: "after a byte order mark",
+			body: "\ufeff" + `{"action": "reconcile", "regionId": "cn-hangzhou", "imageId": "m-1"}`,
+			want: Request{Action: Reconcile, RegionID: "cn-hangzhou", ImageIDs: []string{"m-1"}, Attempt: 1},
+		},
+		{
 			name: "reconcile from the design",
 			body: `{"action": "reconcile", "regionId": "cn-hangzhou", "imageIds": ["m-1", "m-2"], "dryRun": false, "correlationId": "build-4711"}`,
 			want: Request{Action: Reconcile, RegionID: "cn-hangzhou", ImageIDs: []string{"m-1", "m-2"}, CorrelationID: "build-4711", Attempt: 1},
@@ -128,6 +134,10 @@ func TestParseInvalid(t *testing.T) {
 		{"attempt huge", `{` + ok + `,"imageId":"m-1","attempt":99999999999999999999}`, []string{"attempt must be a whole number"}},
 		{"attempt over limit", `{` + ok + `,"imageId":"m-1","attempt":10001}`, []string{"attempt 10001 is out of range"}},
 		{"correlation id with newline", `{` + ok + `,"imageId":"m-1","correlationId":"a\nb"}`, []string{"correlationId must be at most 256 bytes of printable UTF-8"}},
+		{"correlation id with a bidi override", `{` + ok + `,"imageId":"m-1","correlationId":"build-\u202e1174"}`, []string{"correlationId must be at most 256 bytes of printable UTF-8"}},
+		{"correlation id with a zero-width space", `{` + ok + `,"imageId":"m-1","correlationId":"build​-1"}`, []string{"correlationId must be at most 256 bytes of printable UTF-8"}},
+		{"account with a zero-width joiner", `{"action":"share","regionId":"cn-hangzhou","imageId":"m-1","accounts":["prod\u200d"]}`, []string{"is neither an account id nor a group name"}},
+		{"origin with a byte order mark", `{` + ok + `,"imageId":"m-1","origin":"\ufeffevt"}`, []string{"origin must be at most 256 bytes of printable UTF-8"}},
 		{"correlation id too long", `{` + ok + `,"imageId":"m-1","correlationId":"` + strings.Repeat("x", 257) + `"}`, []string{"correlationId must be at most 256 bytes"}},
 		{"every problem at once", `{"action":"share","regionId":"x","imageIds":["m-1","m-2"]}`, []string{"regionId \"x\"", "share takes exactly one image", "accounts is required for share"}},
 		{"many problems are capped", `{"action":"share","regionId":"cn-hangzhou","imageId":"m-1","accounts":[` + strings.TrimSuffix(strings.Repeat(`"",`, 15), ",") + `]}`, []string{"accounts[0] is empty", "accounts[9] is empty; and 5 more"}},

@@ -114,14 +114,20 @@ func (r Request) check(p *problems) {
 	}
 }
 
-// printable reports whether s is valid UTF-8 without control characters:
-// these strings end up in log lines and outcome messages.
-func printable(s string) bool {
+func printable(s string) bool { return Printable(s) }
+
+// Printable reports whether s is valid UTF-8 without control characters and
+// without format characters (Unicode category Cf): the bidirectional
+// overrides and isolates (U+202E, U+2066…), zero-width characters (U+200B,
+// U+200D, U+FEFF) and soft hyphens make a log line or an outcome display
+// differently from what it holds, and make two ids that look alike differ.
+// These strings end up in log lines and outcome messages.
+func Printable(s string) bool {
 	if !utf8.ValidString(s) {
 		return false
 	}
 	for _, c := range s {
-		if unicode.IsControl(c) || c == utf8.RuneError {
+		if unicode.IsControl(c) || unicode.Is(unicode.Cf, c) || c == utf8.RuneError {
 			return false
 		}
 	}

@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/imageshare/ecs-image-share/outcome"
 	"github.com/imageshare/ecs-image-share/request"
@@ -51,8 +49,7 @@ func correlationOf(body []byte) string {
 		return ""
 	}
 	var c string
-	if json.Unmarshal(probe.CorrelationID, &c) != nil || len(c) > request.MaxCorrelationIDBytes || !utf8.ValidString(c) ||
-		strings.ContainsFunc(c, func(r rune) bool { return unicode.IsControl(r) || r == utf8.RuneError }) {
+	if json.Unmarshal(probe.CorrelationID, &c) != nil || len(c) > request.MaxCorrelationIDBytes || !request.Printable(c) {
 		return ""
 	}
 	return c

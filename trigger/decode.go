@@ -32,7 +32,9 @@ func Decode(payload []byte, opt Options) []Item {
 		return []Item{invalidEvent(Item{Trigger: Trigger{Type: Direct}, SourceID: contentID(payload)},
 			"payload is %d bytes; Function Compute delivers at most %d", len(payload), MaxPayload)}
 	}
-	trimmed := bytes.TrimSpace(payload)
+	// A leading byte order mark is not part of the JSON (request.Parse and
+	// the policy loader skip it too).
+	trimmed := bytes.TrimSpace(bytes.TrimPrefix(payload, []byte("\xef\xbb\xbf")))
 	if len(trimmed) == 0 {
 		return []Item{invalidEvent(Item{Trigger: Trigger{Type: Direct}, SourceID: contentID(nil)}, "payload is empty")}
 	}

@@ -31,6 +31,8 @@ func TestDecodeShapes(t *testing.T) {
 		{"truncated object", `{"action":"reconcile",`, []want{invalid(outcome.InvalidEvent, "payload is not JSON")}},
 		{"truncated array", `[{"action":"reconcile"}`, []want{invalid(outcome.InvalidEvent, "payload is not JSON")}},
 		{"object then garbage", okReq + ` x`, []want{invalid(outcome.InvalidEvent, "payload is not JSON")}},
+		{"request after a byte order mark", "\ufeff" + okReq, []want{{typ: Direct, req: reconcile("cn-hangzhou", "m-1")}}},
+		{"batch after a byte order mark", "\ufeff[" + okReq + "]", []want{{typ: Direct, req: reconcile("cn-hangzhou", "m-1")}}},
 		{"empty object", `{}`, []want{invalid(outcome.InvalidEvent, "unrecognised payload (keys none)")}},
 		{
 			"many unknown keys are listed briefly", `{"a":1,"b":1,"c":1,"d":1,"e":1,"f":1,"g":1,"h":1,"i":1,"j":1}`,
