@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 	"sync"
 
 	"go.yaml.in/yaml/v3"
@@ -197,7 +198,7 @@ func (d *decoder) decode(data []byte) *document {
 		if errors.Is(err, io.EOF) {
 			d.errorf(nil, "", `empty policy: want a mapping that starts with "version: 1"`)
 		} else {
-			d.syntaxError(err)
+			d.syntaxError(data, err)
 		}
 		return &document{}
 	}
@@ -205,7 +206,7 @@ func (d *decoder) decode(data []byte) *document {
 	switch err := dec.Decode(&next); {
 	case errors.Is(err, io.EOF):
 	case err != nil:
-		d.syntaxError(err)
+		d.syntaxError(data, err)
 	default:
 		// A trailing "---" with nothing after it is harmless.
 		if n := first(&next); n.Kind != yaml.ScalarNode || n.ShortTag() != "!!null" {
@@ -256,17 +257,83 @@ func first(doc *yaml.Node) *yaml.Node {
 
 var yamlLine = lazyRegexp(`^yaml: line (\d+): (.*)$`)
 
-// syntaxError reports a YAML syntax error. yaml.v3 gives only a line, inside
-// the message text.
-func (d *decoder) syntaxError(err error) {
+// syntaxError reports a YAML syntax error. yaml.v3 gives at most a line,
+// inside the message text, and none at all for a byte it cannot read
+// (invalid UTF-8, a NUL or another control character): those are found in
+// data with their line and column. A line indented with a tab (which YAML
+// forbids) gets the tab's column and says so.
+func (d *decoder) syntaxError(data []byte, err error) {
 	msg := err.Error()
 	p := Problem{File: d.file}
 	if m := yamlLine().FindStringSubmatch(msg); m != nil {
 		p.Line, _ = strconv.Atoi(m[1])
 		msg = m[2]
 	}
-	p.Message = "invalid YAML: " + strings.TrimPrefix(msg, "yaml: ")
+	msg = strings.TrimPrefix(msg, "yaml: ")
+	if line, col, what, ok := unreadable(data); ok && (p.Line == 0 || p.Line == line) {
+		p.Line, p.Column, msg = line, col, what
+	} else if col := indentTab(data, p.Line); col > 0 {
+		p.Column = col
+		msg += "; a tab indents this line, and YAML indents with spaces only"
+	}
+	p.Message = "invalid YAML: " + msg
 	d.problems = append(d.problems, p)
+}
+
+// unreadable finds the first byte YAML cannot read: invalid UTF-8, or a
+// character outside YAML's printable set (YAML 1.2, 5.1: tab, line breaks,
+// U+0020–U+007E, U+0085, U+00A0–U+D7FF, U+E000–U+FFFD, U+10000 and above).
+// It returns its 1-based line and column (in characters) and what it is.
+func unreadable(data []byte) (line, col int, what string, ok bool) {
+	line, col = 1, 1
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		switch {
+		case r == utf8.RuneError && size <= 1:
+			return line, col, fmt.Sprintf("invalid UTF-8 (byte 0x%02x): save the file as UTF-8", data[i]), true
+		case !yamlPrintable(r):
+			return line, col, fmt.Sprintf("character %U is not allowed in YAML", r), true
+		}
+		if r == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+		i += size
+	}
+	return 0, 0, "", false
+}
+
+func yamlPrintable(r rune) bool {
+	switch {
+	case r == '\t' || r == '\n' || r == '\r' || r == 0x85:
+		return true
+	case r >= 0x20 && r <= 0x7e, r >= 0xa0 && r <= 0xd7ff, r >= 0xe000 && r <= 0xfffd, r >= 0x10000:
+		return true
+	}
+	return false
+}
+
+// indentTab returns the 1-based column of a tab in the indentation of the
+// given line of data, or 0.
+func indentTab(data []byte, line int) int {
+	if line < 1 {
+		return 0
+	}
+	lines := bytes.SplitN(data, []byte("\n"), line+1)
+	if len(lines) < line {
+		return 0
+	}
+	for i, c := range lines[line-1] {
+		switch c {
+		case ' ':
+		case '\t':
+			return i + 1
+		default:
+			return 0
+		}
+	}
+	return 0
 }
 
 func (d *decoder) version(n *yaml.Node, path string) {

@@ -53,6 +53,12 @@ var problemCases = []struct {
 	{"empty document", "---\n", []want{{2, "empty policy"}}, schemaNA},
 	{"not a mapping", "- version: 1\n", []want{{1, `want a mapping that starts with "version: 1", got a list`}}, schemaRejects},
 	{"yaml syntax", lines("version: 1", "rules: [", "  {name: x"), []want{{2, "invalid YAML: did not find expected ',' or '}'"}}, schemaNA},
+	// yaml.v3 names no line for a byte it cannot read, and no column ever.
+	{"NUL byte", withHeader("\x00rules: []"), []want{{5, "p.yaml:5:1: invalid YAML: character U+0000 is not allowed in YAML"}}, schemaNA},
+	{"invalid UTF-8", withHeader("rules: [{name: \"r\xff\"}]"), []want{{5, "p.yaml:5:18: invalid YAML: invalid UTF-8 (byte 0xff)"}}, schemaNA},
+	{"control character", withHeader("rules: [] # \x1b[31m"), []want{{5, "p.yaml:5:13: invalid YAML: character U+001B is not allowed"}}, schemaNA},
+	{"tab indent", lines("version: 1", "groups:", "\tprod: [\"2000000000000001\"]"), []want{{3, "p.yaml:3:1: invalid YAML: found character that cannot start any token; a tab indents this line"}}, schemaNA},
+	{"tab after spaces", lines("version: 1", "groups:", "  \tprod: [\"2000000000000001\"]"), []want{{3, "p.yaml:3:3: invalid YAML"}}, schemaNA},
 	{"two documents", lines("version: 1", "---", "version: 1"), []want{{3, "a policy is a single YAML document"}}, schemaNA},
 	{"two documents, second empty but for a comment", lines("version: 1", "---", "# more", "rules: []"), []want{{4, "a policy is a single YAML document"}}, schemaNA},
 	{"missing version", lines("rules: []"), []want{{1, `missing version: add "version: 1"`}}, schemaRejects},
