@@ -3,6 +3,7 @@ package fcrt
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"sync"
@@ -14,6 +15,13 @@ var ErrClosed = errors.New("fcrt: runtime closed")
 
 // APIPrefix is where the runtime API lives under $FC_RUNTIME_API.
 const APIPrefix = "/2020-11-11/runtime/invocation/"
+
+// MaxBodyBytes bounds a completion the function posts: 32 MiB, Function
+// Compute's limit on a synchronous invocation's body. A larger one is
+// refused with 413 EntityTooLarge (the service's code for a payload over
+// its limit) after reading no more than the limit, instead of being held
+// whole (a 2 GB POST held 4.4 GB).
+const MaxBodyBytes = 32 << 20
 
 // Runtime is an emulated FC runtime API: an http.Handler for the function
 // side and Invoke for the platform side. It is safe for concurrent use.
@@ -109,7 +117,13 @@ func (rt *Runtime) deliver(w http.ResponseWriter, c *call) {
 // serveCompletion ends a delivered invocation with the posted body.
 func (rt *Runtime) serveCompletion(failed bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(r.Body)
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			writeError(w, http.StatusRequestEntityTooLarge, "EntityTooLarge",
+				fmt.Sprintf("payload size exceeds maximum allowed size (%d bytes)", MaxBodyBytes))
+			return
+		}
 		if err != nil {
 			writeError(w, http.StatusBadRequest, "InvalidRequest", "reading the body: "+err.Error())
 			return

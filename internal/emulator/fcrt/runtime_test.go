@@ -492,3 +492,41 @@ func TestNewRequestIDsAreValidAndDistinct(t *testing.T) {
 		seen[id] = true
 	}
 }
+
+// zeros is an endless reader of zero bytes that allocates nothing.
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) { clear(p); return len(p), nil }
+
+// TestCompletionOverTheLimitIsRefused: a completion body above MaxBodyBytes
+// is answered 413 EntityTooLarge once the limit is read, not held whole;
+// the invocation stays open for a completion that fits.
+func TestCompletionOverTheLimitIsRefused(t *testing.T) {
+	s := serve(t)
+	ctx := testContext(t)
+	ch := s.invokeAsync(ctx, Invocation{RequestID: "big", Timeout: time.Minute})
+	if resp, _ := s.do(t, http.MethodGet, APIPrefix+"next", nil); resp.StatusCode != http.StatusOK {
+		t.Fatalf("next = %d", resp.StatusCode)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.srv.URL+APIPrefix+"big/response",
+		io.LimitReader(zeros{}, MaxBodyBytes+1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := s.srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var e InvocationError
+	if resp.StatusCode != http.StatusRequestEntityTooLarge || json.Unmarshal(body, &e) != nil || e.ErrorType != "EntityTooLarge" {
+		t.Fatalf("oversize completion = %d %s", resp.StatusCode, body)
+	}
+	if resp, _ := s.do(t, http.MethodPost, APIPrefix+"big/response", []byte(`{"ok":true}`)); resp.StatusCode != http.StatusOK {
+		t.Fatalf("completion that fits = %d", resp.StatusCode)
+	}
+	if got := wait(t, ch); got.err != nil || string(got.res.Body) != `{"ok":true}` {
+		t.Fatalf("Invoke = %+v", got)
+	}
+}
