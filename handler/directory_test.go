@@ -79,7 +79,9 @@ images:
 	return w
 }
 
-func newOrgFixture(t *testing.T, w *world.World) *fixture {
+// newOrgFixture wires a handler to w with orgPolicy; extra overrides the
+// environment.
+func newOrgFixture(t *testing.T, w *world.World, extra ...map[string]string) *fixture {
 	t.Helper()
 	srv, err := emulator.Listen(emulator.New(w, emulator.Options{}), "127.0.0.1:0")
 	if err != nil {
@@ -90,13 +92,17 @@ func newOrgFixture(t *testing.T, w *world.World) *fixture {
 		defer cancel()
 		_ = srv.Shutdown(ctx)
 	})
-	cfg, err := handler.ConfigFromEnv(func(k string) string {
-		return map[string]string{
-			"OUTCOME_QUEUE": "outcomes", "WORK_QUEUE": "work",
-			"MNS_ENDPOINT": srv.URL(), "ECS_ENDPOINT": srv.URL(), "RM_ENDPOINT": srv.URL(),
-			"FANOUT_THRESHOLD": "50",
-		}[k]
-	})
+	env := map[string]string{
+		"OUTCOME_QUEUE": "outcomes", "WORK_QUEUE": "work",
+		"MNS_ENDPOINT": srv.URL(), "ECS_ENDPOINT": srv.URL(), "RM_ENDPOINT": srv.URL(),
+		"FANOUT_THRESHOLD": "50",
+	}
+	for _, m := range extra {
+		for k, v := range m {
+			env[k] = v
+		}
+	}
+	cfg, err := handler.ConfigFromEnv(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,10 +259,49 @@ func TestDirectoryUnreadable(t *testing.T) {
 	if ops.Status != outcome.Succeeded || !slices.Equal(ops.Added, []string{"5000000000000001"}) || !slices.Equal(ops.Removed, []string{"5100000000000001"}) {
 		t.Fatalf("m-ops-1: %+v: the rule without directory groups must still apply", ops)
 	}
-	// Read once for the invocation, though two images were decided (the
-	// ops image needed no directory; the first refusal ends the read).
-	if n := f.emu.Faults.Counts()["ListAccountsForParent"]; n > 3 {
-		t.Fatalf("%d ListAccountsForParent calls", n)
+	// Read once for the invocation: one refused call per folder.
+	if n := f.emu.Faults.Counts()["ListAccountsForParent"]; n != 3 {
+		t.Fatalf("%d ListAccountsForParent calls, want 3 (one per folder, each refused)", n)
+	}
+}
+
+// TestNoDirectoryReadWhenNotNeeded: an image whose rules name no directory
+// group is decided without reading the directory.
+func TestNoDirectoryReadWhenNotNeeded(t *testing.T) {
+	f := newOrgFixture(t, orgWorld(t, "1000000000000001"))
+	o := f.mustHandle(reconcile("m-ops-1"))[0]
+	if o.Status != outcome.Succeeded {
+		t.Fatalf("outcome %+v", o)
+	}
+	counts := f.emu.Faults.Counts()
+	if counts["ListAccountsForParent"]+counts["ListFoldersForParent"] != 0 || o.APICalls["ListAccountsForParent"] != 0 {
+		t.Fatalf("the directory was read for an image that needs none: emulator %v, apiCalls %v", counts, o.APICalls)
+	}
+}
+
+// TestLargeSweepReadsTheDirectoryOnce: 300 images needing the directory,
+// swept inline, read it once.
+func TestLargeSweepReadsTheDirectoryOnce(t *testing.T) {
+	w := orgWorld(t, "1000000000000001")
+	for i := range 300 {
+		w.Images = append(w.Images, world.Image{ID: fmt.Sprintf("m-bulk-%03d", i), Region: w.Region, Owner: w.Owner,
+			Status: "Available", Encryption: "none", Tags: map[string]string{"team": "apps"}})
+	}
+	f := newOrgFixture(t, w, map[string]string{"FANOUT_THRESHOLD": "1000", "ECS_CALLS_PER_SECOND": "1000"})
+	outs := f.mustHandle(readEvent(t, "timer.json"))
+	var s outcome.Outcome
+	for _, o := range outs {
+		if o.Action == outcome.ActionSweep {
+			s = o
+		}
+	}
+	if s.Counts[outcome.CountImages] != 304 || s.Counts[string(outcome.Succeeded)] != 304 {
+		t.Fatalf("sweep counts %v", s.Counts)
+	}
+	counts := f.emu.Faults.Counts()
+	if counts["ListAccountsForParent"] != 5 || counts["ListFoldersForParent"] != 4 ||
+		s.APICalls["ListAccountsForParent"] != 5 || s.APICalls["ListFoldersForParent"] != 4 {
+		t.Fatalf("emulator %v, summary apiCalls %v: want one read (5 + 4 calls) for 304 images", counts, s.APICalls)
 	}
 }
 

@@ -199,7 +199,9 @@ func decider(p *policy.Policy, req request.Request, dir func() policy.Directory,
 	return func(obs engine.Observed) (engine.Intent, error) {
 		var d policy.Directory
 		if len(p.DirectoryGroups()) > 0 && dir != nil {
-			d = dir()
+			// Read only if this image's decision asks for a member: an
+			// image whose rules name no directory group costs no call.
+			d = lazyDirectory(dir)
 		}
 		in, wanted, err := intent(p, d, req.Action, req.Accounts, obs)
 		if copies != nil {
@@ -208,6 +210,11 @@ func decider(p *policy.Policy, req request.Request, dir func() policy.Directory,
 		return in, err
 	}
 }
+
+// lazyDirectory reads the directory on the first question asked of it.
+type lazyDirectory func() policy.Directory
+
+func (l lazyDirectory) Members(folder string) ([]string, error) { return l().Members(folder) }
 
 // Intent is what the policy wants done to one observed image: for a
 // reconcile, the policy's desired accounts (dir answers its Resource

@@ -112,7 +112,8 @@ func New(w *world.World, clk clock.Clock, inj *fault.Injector, stop <-chan struc
 }
 
 // ServeHTTP answers one RPC call: parameters, signature, version, action,
-// the caller's right to read the directory, faults, then the call.
+// faults (every authenticated call is counted), the caller's right to read
+// the directory, then the call.
 func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	out := writer{w: w, r: r, requestID: newRequestID(), format: "JSON"}
 	if r.URL.Path != "/" {
@@ -145,10 +146,6 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out.action = action
-	if err := s.mayRead(); err != nil {
-		out.fail(err)
-		return
-	}
 
 	d := s.inj.Decide(r.Context(), fault.Call{API: action, Throttle: "Throttling.User"})
 	switch d.Kind {
@@ -167,6 +164,12 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	// Counted (above) like any authenticated call, then refused when the
+	// caller may not read the directory.
+	if err := s.mayRead(); err != nil {
+		out.fail(err)
+		return
+	}
 	var body any
 	var err *apiError
 	if action == ActionListAccounts {
