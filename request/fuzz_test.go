@@ -39,5 +39,23 @@ func FuzzParse(f *testing.F) {
 		if !reflect.DeepEqual(back, r) {
 			t.Fatalf("round trip changed the request:\n%#v\n%#v", r, back)
 		}
+		// What the function seals, it recognises; with another key, or with
+		// a field changed, it does not.
+		key := []byte("fuzz-request-key-0123456789abcdef")
+		sealed, err := Seal(r, key)
+		if err != nil {
+			t.Fatalf("Seal: %v", err)
+		}
+		s, err := Parse(sealed)
+		if err != nil || !s.Authentic(key) {
+			t.Fatalf("a sealed request is not authentic (%v): %s", err, sealed)
+		}
+		if s.Authentic([]byte("another-key-0123456789abcdef-0123")) {
+			t.Fatal("a seal verifies under another key")
+		}
+		s.Attempt++
+		if s.Attempt <= MaxAttempt && s.Authentic(key) {
+			t.Fatal("a seal still verifies with attempt changed")
+		}
 	})
 }
