@@ -12,6 +12,7 @@ import (
 	"syscall"
 
 	"github.com/imageshare/ecs-image-share/internal/cli"
+	"github.com/imageshare/ecs-image-share/internal/progress"
 )
 
 // defaults are the demo world, policy and events `local` and `emulate` use
@@ -28,7 +29,8 @@ func main() {
 		Files:  defaults,
 		Stdin:  os.Stdin,
 		// A question is only asked of a person: both ends are terminals.
-		Interactive: isTerminal(os.Stdin) && isTerminal(os.Stderr),
+		Interactive:    isTerminal(os.Stdin) && isTerminal(os.Stderr),
+		StderrTerminal: progress.IsTerminal(os.Stderr),
 		Interrupt: func(ctx context.Context) (context.Context, context.CancelFunc) {
 			return signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 		},

@@ -30,6 +30,10 @@ type Env struct {
 	// has nothing to stop cleanly (it answers each invocation only once its
 	// outcomes are published; the default on SIGTERM is to exit).
 	Interrupt func(context.Context) (context.Context, context.CancelFunc)
+	// StderrTerminal says that stderr is a terminal (progress.IsTerminal in
+	// main): long runs then draw a progress bar there, and write nothing
+	// extra otherwise.
+	StderrTerminal bool
 }
 
 type command struct {

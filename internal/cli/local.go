@@ -14,6 +14,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	ali_mns "github.com/aliyun/aliyun-mns-go-sdk"
@@ -24,6 +25,7 @@ import (
 	"github.com/imageshare/ecs-image-share/internal/emulator/eventbridge"
 	"github.com/imageshare/ecs-image-share/internal/emulator/world"
 	"github.com/imageshare/ecs-image-share/internal/mnsclient"
+	"github.com/imageshare/ecs-image-share/internal/progress"
 	"github.com/imageshare/ecs-image-share/internal/redact"
 	"github.com/imageshare/ecs-image-share/outcome"
 	"github.com/imageshare/ecs-image-share/policy"
@@ -109,6 +111,11 @@ func runLocal(ctx context.Context, args []string, env Env) int {
 		"ECS_ENDPOINT":  srv.URL(),
 		"RM_ENDPOINT":   srv.URL(),
 		"LOG_LEVEL":     *logLevel,
+		// Time is emulated and fast-forwarded here: pacing ECS calls in
+		// real time would only make a run of thousands of events take
+		// minutes. A world's rateLimit still throttles, and the engine's
+		// retries wait in emulated time.
+		"ECS_CALLS_PER_SECOND": "1000000",
 	}))
 	if err != nil {
 		fmt.Fprintf(env.Stderr, "local: %v\n", err)
@@ -143,18 +150,25 @@ func runLocal(ctx context.Context, args []string, env Env) int {
 		Credentials: handler.Credentials(w.Credentials),
 	}
 
-	invocations := 0
-	invoke := func(name string, payload []byte) error {
-		invocations++
-		inv.RequestID = fmt.Sprintf("local-%04d", invocations)
-		_, err := h.Handle(ctx, inv, payload)
-		if err != nil {
-			fmt.Fprintf(env.Stderr, "local: invocation %s (%s) failed: %v\n", inv.RequestID, name, err)
-		}
-		return err
+	run := &localRun{
+		env: env, emu: emu, h: h, inv: inv, outcomeQueue: *outcomeQueue,
+		decode:  trigger.Options{Base64Body: cfg.Base64Body, TopicStream: cfg.TopicStream},
+		sources: map[string]string{},
+		// Progress on a terminal only: one step per event file and per
+		// work-queue delivery (the deliveries' number is not known ahead).
+		bar: progress.New(env.Stderr, env.StderrTerminal, len(in.events), "events"),
+	}
+	interrupted := func() int {
+		run.bar.Finish()
+		fmt.Fprintf(env.Stderr, "local: interrupted (%v): stopped after %d invocations; the outcomes so far are above\n", context.Cause(ctx), run.invocations)
+		run.summary()
+		return 130 // as a shell reports a command ended by SIGINT
 	}
 	for _, ev := range in.events {
-		_ = invoke(ev.name, ev.payload)
+		if ctx.Err() != nil {
+			return interrupted()
+		}
+		run.event(ctx, ev)
 	}
 
 	// The work queue, delivered as the EventBridge MNS source does.
@@ -173,13 +187,22 @@ func runLocal(ctx context.Context, args []string, env Env) int {
 	}
 	// Waits between retries are fast-forwarded, as every other wait here.
 	advance := func(_ context.Context, d time.Duration) error { emu.Advance(d); return nil }
+	run.bar.Describe("work queue")
 	for range maxDeliveries {
-		d, err := src.Deliver(ctx, func(p []byte) error { return invoke(*workQueue, p) }, advance)
+		if ctx.Err() != nil {
+			return interrupted()
+		}
+		run.bar.AddMax(1)
+		d, err := src.Deliver(ctx, func(p []byte) error { return run.delivery(ctx, *workQueue, p) }, advance)
+		if ctx.Err() != nil {
+			return interrupted()
+		}
 		if err != nil {
 			fmt.Fprintf(env.Stderr, "local: deliver from %s: %v\n", *workQueue, err)
 			return 1
 		}
 		if d == nil {
+			run.bar.AddMax(-1)
 			next, ok := emu.MNS.NextVisible(*workQueue)
 			if !ok {
 				break
@@ -189,22 +212,108 @@ func runLocal(ctx context.Context, args []string, env Env) int {
 		}
 		switch {
 		case d.DeadLettered:
-			fmt.Fprintf(env.Stderr, "local: a batch of %d messages failed %d times: EventBridge put it on %s\n", d.Count, d.Attempts, *deadLetterQueue)
+			run.stderrf("local: a batch of %d messages failed %d times: EventBridge put it on %s\n", d.Count, d.Attempts, *deadLetterQueue)
 		case d.Dropped:
-			fmt.Fprintf(env.Stderr, "local: a batch of %d messages failed %d times: EventBridge dropped it (no queue %s in the world)\n", d.Count, d.Attempts, *deadLetterQueue)
+			run.stderrf("local: a batch of %d messages failed %d times: EventBridge dropped it (no queue %s in the world)\n", d.Count, d.Attempts, *deadLetterQueue)
 		}
 	}
+	run.bar.Finish()
+	run.summary()
+	return 0
+}
 
-	var outs []outcome.Outcome
-	for _, m := range emu.MNS.Messages(*outcomeQueue) {
-		fmt.Fprintln(env.Stdout, m.Body)
+// localRun delivers events to the handler and streams every outcome to
+// stdout as soon as it is published, remembering which event file each
+// outcome came from for the summary.
+type localRun struct {
+	env          Env
+	emu          *emulator.Emulator
+	h            *handler.Handler
+	inv          handler.Invocation
+	outcomeQueue string
+	decode       trigger.Options
+	bar          *progress.Bar
+
+	invocations int
+	printed     int               // outcome-queue messages already streamed
+	sources     map[string]string // source id of an event's item → its file
+	outs        []localOutcome
+}
+
+// localOutcome is an outcome and the event file it came from.
+type localOutcome struct {
+	outcome.Outcome
+	from string
+}
+
+// event delivers one event file; its outcomes come from that file.
+func (r *localRun) event(ctx context.Context, ev localEvent) {
+	for _, it := range trigger.Decode(ev.payload, r.decode) {
+		r.sources[it.SourceID] = ev.name
+	}
+	r.invoke(ctx, ev.name, ev.payload, func(outcome.Outcome) string { return ev.name })
+	r.bar.Add(1)
+}
+
+// delivery delivers one work-queue batch. Its requests were queued by a
+// deferral or a sweep's fan-out and carry the source id of the event that
+// started their chain (origin), from which their outcome ids derive.
+func (r *localRun) delivery(ctx context.Context, queue string, payload []byte) error {
+	from := map[string]string{} // outcome id → event file
+	for _, it := range trigger.Decode(payload, r.decode) {
+		if it.Request == nil {
+			continue
+		}
+		origin := it.Request.Origin
+		if origin == "" {
+			origin = it.SourceID
+		}
+		file, ok := r.sources[origin]
+		if !ok {
+			continue
+		}
+		for _, id := range it.Request.ImageIDs {
+			from[outcome.ID(origin, id, max(it.Request.Attempt, 1))] = file
+		}
+	}
+	err := r.invoke(ctx, queue, payload, func(o outcome.Outcome) string {
+		if f, ok := from[o.OutcomeID]; ok {
+			return f
+		}
+		return queue
+	})
+	r.bar.Add(1)
+	return err
+}
+
+// invoke runs the handler on one payload, then streams the outcomes it
+// published; from names each one's event file.
+func (r *localRun) invoke(ctx context.Context, name string, payload []byte, from func(outcome.Outcome) string) error {
+	r.invocations++
+	r.inv.RequestID = fmt.Sprintf("local-%04d", r.invocations)
+	_, err := r.h.Handle(ctx, r.inv, payload)
+	if err != nil && ctx.Err() == nil {
+		r.stderrf("local: invocation %s (%s) failed: %v\n", r.inv.RequestID, name, err)
+	}
+	msgs := r.emu.MNS.Messages(r.outcomeQueue)
+	for _, m := range msgs[min(r.printed, len(msgs)):] {
+		_ = r.bar.Print(r.env.Stdout, m.Body+"\n")
 		var o outcome.Outcome
 		if json.Unmarshal([]byte(m.Body), &o) == nil {
-			outs = append(outs, o)
+			r.outs = append(r.outs, localOutcome{o, from(o)})
 		}
 	}
-	printSummary(env.Stderr, outs, invocations, emu)
-	return 0
+	r.printed = len(msgs)
+	return err
+}
+
+// stderrf writes a line to stderr with the progress bar out of the way.
+func (r *localRun) stderrf(format string, a ...any) {
+	_ = r.bar.Print(r.env.Stderr, fmt.Sprintf(format, a...))
+}
+
+func (r *localRun) summary() {
+	printSummary(r.env.Stderr, r.outs, r.invocations, r.emu)
 }
 
 type localEvent struct {
@@ -290,14 +399,17 @@ func mapEnv(m map[string]string) func(string) string {
 	return func(k string) string { return m[k] }
 }
 
-// printSummary writes a readable account of the run.
-func printSummary(w io.Writer, outs []outcome.Outcome, invocations int, emu *emulator.Emulator) {
+// printSummary writes a readable account of the run: per outcome its
+// status, what changed, why it failed (the error's code and message) and the
+// event file it came from.
+func printSummary(w io.Writer, outs []localOutcome, invocations int, emu *emulator.Emulator) {
 	fmt.Fprintf(w, "\n%d invocations, %d outcomes, emulated time %s\n", invocations, len(outs), emu.Clock.Now().Sub(emu.World.StartTime).Round(time.Second))
-	fmt.Fprintf(w, "%-10s %-9s %-16s %-10s %5s %7s  %s\n", "STATUS", "ACTION", "IMAGE", "TRIGGER", "ADDED", "REMOVED", "FAILURES / ERROR")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "STATUS\tACTION\tIMAGE\tTRIGGER\tADDED\tREMOVED\tFROM\tFAILURES / ERROR")
 	for _, o := range outs {
 		var notes []string
 		if o.Error != nil {
-			notes = append(notes, "error "+string(o.Error.Code))
+			notes = append(notes, fmt.Sprintf("error %s: %s", o.Error.Code, oneLine(o.Error.Message, 120)))
 		}
 		notes = append(notes, failureNotes(o.Failures)...)
 		if len(o.Counts) > 0 {
@@ -313,11 +425,21 @@ func printSummary(w io.Writer, outs []outcome.Outcome, invocations int, emu *emu
 		if image == "" {
 			image = "-"
 		}
-		fmt.Fprintf(w, "%-10s %-9s %-16s %-10s %5d %7d  %s\n", o.Status, o.Action, image, o.Trigger.Type, len(o.Added), len(o.Removed), strings.Join(notes, ", "))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%s\t%s\n", o.Status, o.Action, image, o.Trigger.Type, len(o.Added), len(o.Removed), path.Base(o.from), strings.Join(notes, "; "))
 	}
+	_ = tw.Flush()
 	c := emu.Faults.Counts()
 	fmt.Fprintf(w, "ECS calls: DescribeImages %d, DescribeImageSharePermission %d, ModifyImageSharePermission %d, CopyImage %d\n",
 		c["DescribeImages"], c["DescribeImageSharePermission"], c["ModifyImageSharePermission"], c["CopyImage"])
+}
+
+// oneLine keeps a message on one table row, at most n runes.
+func oneLine(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
 }
 
 // failureNotes summarises failures: each code once, with its accounts, or
