@@ -8,6 +8,7 @@ import (
 	"net"
 	"regexp"
 	"slices"
+	"sync"
 	"syscall"
 
 	sdkerrors "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
@@ -218,7 +219,9 @@ func FromSDK(err error) *outcome.Error {
 }
 
 // accountInMessage finds 16-digit account ids in a service message.
-var accountInMessage = regexp.MustCompile(`\b[0-9]{16}\b`)
+// It compiles on first use: package initialisation runs before the function
+// takes its first invocation (cold start).
+var accountInMessage = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`\b[0-9]{16}\b`) })
 
 // namedAccounts returns the accounts of ids that a per-account error's
 // service message names. The current reference words InvalidAccount.NotFound
@@ -232,7 +235,7 @@ func namedAccounts(err *outcome.Error, ids []string) []string {
 		return nil
 	}
 	var out []string
-	for _, m := range accountInMessage.FindAllString(se.Message(), -1) {
+	for _, m := range accountInMessage().FindAllString(se.Message(), -1) {
 		if slices.Contains(ids, m) && !slices.Contains(out, m) {
 			out = append(out, m)
 		}

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/imageshare/ecs-image-share/internal/bench"
+	"github.com/imageshare/ecs-image-share/internal/progress"
 )
 
 func main() {
@@ -36,6 +37,7 @@ func main() {
 
 	cfg.Command = strings.TrimSpace("go run ./cmd/bench " + strings.Join(os.Args[1:], " "))
 	cfg.Progress = os.Stderr
+	cfg.ProgressTerminal = progress.IsTerminal(os.Stderr)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 

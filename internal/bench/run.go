@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 	"time"
+
+	"github.com/imageshare/ecs-image-share/internal/progress"
 )
 
 // Config chooses the sizes of one run of the harness.
@@ -23,7 +25,38 @@ type Config struct {
 	Command string
 	// Progress receives a line per measurement as it starts; nil discards.
 	Progress io.Writer
+	// ProgressTerminal says that Progress is a terminal: a bar over the
+	// measurements is drawn there as well (progress.IsTerminal in cmd/bench).
+	ProgressTerminal bool
 }
+
+// benchSteps is the number of measurements Run reports progress on.
+const benchSteps = 9
+
+// steps reports each measurement's start and duration on w, one line each,
+// and on a terminal also a bar over all of them.
+type steps struct {
+	w   io.Writer
+	bar *progress.Bar
+}
+
+func newSteps(w io.Writer, terminal bool, total int) *steps {
+	return &steps{w: w, bar: progress.New(w, terminal, total, "bench")}
+}
+
+// start announces a measurement; the function it returns announces its end.
+func (s *steps) start(name string) func() {
+	_ = s.bar.Print(s.w, fmt.Sprintf("== %s ...\n", name))
+	s.bar.Describe(name)
+	t := time.Now()
+	return func() {
+		_ = s.bar.Print(s.w, fmt.Sprintf("   %s took %s\n", name, time.Since(t).Round(time.Millisecond)))
+		s.bar.Add(1)
+	}
+}
+
+// finish takes the bar off the terminal.
+func (s *steps) finish() { s.bar.Finish() }
 
 func (c *Config) defaults() {
 	def := func(v *int, full, quick int) {
@@ -57,11 +90,9 @@ func Run(ctx context.Context, cfg Config) *Report {
 	cfg.defaults()
 	rep := &Report{Command: cfg.Command, Machine: ThisMachine(), Started: time.Now()}
 	defer func() { rep.Elapsed = time.Since(rep.Started) }()
-	step := func(name string) func() {
-		fmt.Fprintf(cfg.Progress, "== %s ...\n", name)
-		t := time.Now()
-		return func() { fmt.Fprintf(cfg.Progress, "   %s took %s\n", name, time.Since(t).Round(time.Millisecond)) }
-	}
+	st := newSteps(cfg.Progress, cfg.ProgressTerminal, benchSteps)
+	defer st.finish()
+	step := st.start
 	fail := func(name string, err error) { rep.Errors = append(rep.Errors, fmt.Sprintf("%s: %v", name, err)) }
 	n := func(full, quick int) int {
 		if cfg.Quick {

@@ -23,6 +23,7 @@ import (
 	"github.com/imageshare/ecs-image-share/handler"
 	"github.com/imageshare/ecs-image-share/internal/creds"
 	"github.com/imageshare/ecs-image-share/internal/ecsclient"
+	"github.com/imageshare/ecs-image-share/internal/progress"
 	"github.com/imageshare/ecs-image-share/internal/redact"
 	"github.com/imageshare/ecs-image-share/outcome"
 	"github.com/imageshare/ecs-image-share/policy"
@@ -444,15 +445,18 @@ func decide(p *policy.Policy, dir policy.Directory, prune *bool) func(engine.Obs
 // results in target order.
 func (r *planRun) runAll(ctx context.Context, ts []target, dry bool) []*engine.Result {
 	out := make([]*engine.Result, len(ts))
+	bar := progress.New(r.env.Stderr, r.env.StderrTerminal, len(ts), map[bool]string{true: "planning", false: "applying"}[dry])
 	var g errgroup.Group
 	g.SetLimit(r.f.concurrency)
 	for i, t := range ts {
 		g.Go(func() error {
 			out[i] = r.runOne(ctx, t, dry)
+			bar.Add(1)
 			return nil
 		})
 	}
 	_ = g.Wait()
+	bar.Finish()
 	return out
 }
 
@@ -492,6 +496,13 @@ func (r *planRun) confirm(rep *report, problems []string) (int, bool) {
 // others keep their plan's result, which is what a real run would report.
 func (r *planRun) applyChanges(ctx context.Context, ts []target, planned []*engine.Result) []*engine.Result {
 	out := slices.Clone(planned)
+	changing := 0
+	for _, res := range planned {
+		if len(res.Added)+len(res.Removed) > 0 {
+			changing++
+		}
+	}
+	bar := progress.New(r.env.Stderr, r.env.StderrTerminal, changing, "applying")
 	var mu sync.Mutex
 	var g errgroup.Group
 	g.SetLimit(r.f.concurrency)
@@ -505,9 +516,11 @@ func (r *planRun) applyChanges(ctx context.Context, ts []target, planned []*engi
 			mu.Lock()
 			out[i] = got
 			mu.Unlock()
+			bar.Add(1)
 			return nil
 		})
 	}
 	_ = g.Wait()
+	bar.Finish()
 	return out
 }

@@ -552,3 +552,30 @@ func TestPlanHelpShowsNoCredential(t *testing.T) {
 	}
 	_ = io.Discard
 }
+
+// TestPlanProgressOnlyOnATerminal: with stderr a terminal (the caller's
+// decision, progress.IsTerminal in main) plan and apply draw a bar on
+// stderr; without one nothing is added, and stdout is the same either way.
+func TestPlanProgressOnlyOnATerminal(t *testing.T) {
+	for _, apply := range []bool{false, true} {
+		outs := map[bool]string{}
+		for _, terminal := range []bool{false, true} {
+			e := newPlanEnv(t)
+			args := []string{"--region", "cn-hangzhou"}
+			if apply {
+				args = append(args, "--yes")
+			}
+			code, out, stderr := e.runEnv(t, apply, Env{StderrTerminal: terminal}, args...)
+			if code != 0 && code != 1 {
+				t.Fatalf("apply=%v terminal=%v: exit %d: %s", apply, terminal, code, stderr)
+			}
+			if drew := strings.Contains(stderr, "\r"); drew != terminal {
+				t.Errorf("apply=%v terminal=%v: progress drawn=%v; stderr %q", apply, terminal, drew, stderr)
+			}
+			outs[terminal] = out
+		}
+		if !apply && outs[false] != outs[true] {
+			t.Errorf("plan's stdout differs with a terminal:\n%s\n---\n%s", outs[false], outs[true])
+		}
+	}
+}

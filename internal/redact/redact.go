@@ -27,6 +27,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Mask replaces what is removed.
@@ -37,18 +38,26 @@ const Mask = "[REDACTED]"
 const minSecret = 6
 
 // Patterns, compiled once; a *regexp.Regexp is safe for concurrent use and
-// never changes, so these are constants in all but syntax.
+// never changes, so these are constants in all but syntax. They compile on
+// first use, not at package initialisation, which runs before the function
+// takes its first invocation (cold start).
 var (
 	// A credential-bearing parameter in a URL query, a form or a string to
 	// sign (where "=" is percent-encoded once or twice). The value ends at
 	// the next separator; in an encoded string to sign it runs on, which
 	// only removes more.
-	paramRE = regexp.MustCompile(`(?i)\b(SecurityToken|Signature|AccessKeySecret|x-(?:mns|acs)-security-token)(=|%3D|%253D|:\s*)[^&\s"'<>,;]+`)
+	paramRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?i)\b(SecurityToken|Signature|AccessKeySecret|x-(?:mns|acs)-security-token)(=|%3D|%253D|:\s*)[^&\s"'<>,;]+`)
+	})
 	// ECS: "server string to sign is:GET&%2F&...", MNS: "StringToSign: ...".
 	// Everything after it is the signed text: cut to the end.
-	stringToSignRE = regexp.MustCompile(`(?is)(string[ _-]?to[ _-]?sign[a-z ]*\s*:?)\s*\S.*$`)
+	stringToSignRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?is)(string[ _-]?to[ _-]?sign[a-z ]*\s*:?)\s*\S.*$`)
+	})
 	// Authorization: MNS <AccessKeyId>:<signature> (and acs for RPC/ROA).
-	authHeaderRE = regexp.MustCompile(`(?i)\b((?:MNS|acs)\s+[A-Za-z0-9._-]+:)[A-Za-z0-9+/=]{8,}`)
+	authHeaderRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`(?i)\b((?:MNS|acs)\s+[A-Za-z0-9._-]+:)[A-Za-z0-9+/=]{8,}`)
+	})
 )
 
 // Text removes what the patterns recognise, without knowing any credential.
@@ -56,9 +65,9 @@ func Text(s string) string {
 	if s == "" {
 		return s
 	}
-	s = stringToSignRE.ReplaceAllString(s, "${1} "+Mask)
-	s = paramRE.ReplaceAllString(s, "${1}${2}"+Mask)
-	return authHeaderRE.ReplaceAllString(s, "${1}"+Mask)
+	s = stringToSignRE().ReplaceAllString(s, "${1} "+Mask)
+	s = paramRE().ReplaceAllString(s, "${1}${2}"+Mask)
+	return authHeaderRE().ReplaceAllString(s, "${1}"+Mask)
 }
 
 // Scrubber removes known credential values and the patterns of Text. The

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/imageshare/ecs-image-share/internal/emulator/world"
@@ -225,10 +226,11 @@ func tagString(tags map[string]string) string {
 	return b.String()
 }
 
-var imageNameRE = regexp.MustCompile(`^[\p{L}][\p{L}0-9.:_-]{1,127}$`)
+// imageNameRE compiles on first use, not at package initialisation (cold start).
+var imageNameRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\p{L}][\p{L}0-9.:_-]{1,127}$`) })
 
 func validImageName(s string) bool {
-	return imageNameRE.MatchString(s) && utf8.RuneCountInString(s) <= 128 &&
+	return imageNameRE().MatchString(s) && utf8.RuneCountInString(s) <= 128 &&
 		!strings.HasPrefix(s, "acs:") && !strings.HasPrefix(s, "aliyun") &&
 		!strings.Contains(s, "http://") && !strings.Contains(s, "https://")
 }
