@@ -109,15 +109,15 @@ func TestLocalSummarySaysWhyAndFromWhere(t *testing.T) {
 	for _, line := range strings.Split(stderr.String(), "\n") {
 		f := strings.Fields(line)
 		if len(f) >= 7 {
-			rows[f[0]+" "+f[2]+" "+f[3]] = line
+			rows[f[1]+" "+f[2]+" "+f[3]] = line // action image trigger
 		}
 	}
 	tests := []struct{ key, want string }{
-		{"failed - mns-queue", `error InvalidRequest: invalid request: unknown field "acounts" (did you mean "accounts"?)`},
-		{"failed - mns-queue", "05-eventbridge-mns-batch.json"},
-		{"deferred m-creating-002 actiontrail", "02-actiontrail-createimage-creating.json"},
-		{"succeeded m-creating-002 mns-queue", "02-actiontrail-createimage-creating.json"},
-		{"partial - timer", "06-timer-sweep.json"},
+		{"unknown - mns-queue", `error InvalidRequest: invalid request: unknown field "acounts" (did you mean "accounts"?)`},
+		{"unknown - mns-queue", "05-eventbridge-mns-batch.json"},
+		{"reconcile m-creating-002 actiontrail", "02-actiontrail-createimage-creating.json"},
+		{"reconcile m-creating-002 mns-queue", "02-actiontrail-createimage-creating.json"},
+		{"sweep - timer", "06-timer-sweep.json"},
 	}
 	for _, tt := range tests {
 		if row, ok := rows[tt.key]; !ok || !strings.Contains(row, tt.want) {
