@@ -12,6 +12,7 @@ import (
 
 	"github.com/imageshare/ecs-image-share/handler"
 	"github.com/imageshare/ecs-image-share/internal/emulator"
+	"github.com/imageshare/ecs-image-share/internal/emulator/eventbridge"
 	"github.com/imageshare/ecs-image-share/internal/emulator/world"
 	"github.com/imageshare/ecs-image-share/outcome"
 	"github.com/imageshare/ecs-image-share/policy"
@@ -332,5 +333,42 @@ func TestShareWithDirectoryGroup(t *testing.T) {
 	}
 	if got := o.Because["2200000000000001"]; !slices.Equal(got, []string{"request/data"}) {
 		t.Fatalf("because %v", got)
+	}
+}
+
+// TestFannedOutSweepReadsOncePerInvocation: a sweep that fans out reads the
+// directory in none of its own calls, and each work-queue batch (one
+// invocation) reads it once, whatever the number of images in it.
+func TestFannedOutSweepReadsOncePerInvocation(t *testing.T) {
+	w := orgWorld(t, "1000000000000001")
+	for i := range 300 {
+		w.Images = append(w.Images, world.Image{ID: fmt.Sprintf("m-bulk-%03d", i), Region: w.Region, Owner: w.Owner,
+			Status: "Available", Encryption: "none", Tags: map[string]string{"team": "apps"}})
+	}
+	f := newOrgFixture(t, w, map[string]string{"FANOUT_THRESHOLD": "50", "FANOUT_IMAGES_PER_MESSAGE": "100", "ECS_CALLS_PER_SECOND": "1000"})
+	outs := f.mustHandle(readEvent(t, "timer.json"))
+	if len(outs) != 1 || outs[0].Counts[outcome.CountFannedOut] != 304 || outs[0].Counts[outcome.CountMessages] != 4 {
+		t.Fatalf("sweep %+v", outs)
+	}
+	if n := f.emu.Faults.Counts()["ListAccountsForParent"]; n != 0 {
+		t.Fatalf("the fan-out itself read the directory (%d calls)", n)
+	}
+	var msgs []eventbridge.Message
+	for i, m := range f.emu.MNS.Messages("work") {
+		msgs = append(msgs, eventbridge.Message{ID: fmt.Sprintf("MSG-%d", i), Body: m.Body, DequeueCount: 1, EnqueueTime: f.emu.Clock.Now()})
+	}
+	// Two batches of two messages, as the work-queue trigger delivers them.
+	for _, batch := range [][]eventbridge.Message{msgs[:2], msgs[2:]} {
+		payload, err := eventbridge.Encode("work", w.Owner, w.Region, batch)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.mustHandle(string(payload))
+	}
+	if got := f.shared("m-bulk-299"); !slices.Equal(got, []string{"2100000000000001", "2100000000000002", "2110000000000001"}) {
+		t.Fatalf("m-bulk-299 shared with %v", got)
+	}
+	if n := f.emu.Faults.Counts()["ListAccountsForParent"]; n != 10 {
+		t.Fatalf("%d ListAccountsForParent calls for two invocations, want 10 (one read of 5 each)", n)
 	}
 }
