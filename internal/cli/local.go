@@ -431,6 +431,9 @@ func printSummary(w io.Writer, outs []localOutcome, invocations int, emu *emulat
 	c := emu.Faults.Counts()
 	fmt.Fprintf(w, "ECS calls: DescribeImages %d, DescribeImageSharePermission %d, ModifyImageSharePermission %d, CopyImage %d\n",
 		c["DescribeImages"], c["DescribeImageSharePermission"], c["ModifyImageSharePermission"], c["CopyImage"])
+	if n, m := c["ListAccountsForParent"], c["ListFoldersForParent"]; n+m > 0 {
+		fmt.Fprintf(w, "ResourceManager calls: ListAccountsForParent %d, ListFoldersForParent %d\n", n, m)
+	}
 }
 
 // oneLine keeps a message on one table row, at most n runes.

@@ -65,6 +65,9 @@ func TestLocalDemoShowsEveryPath(t *testing.T) {
 	}
 	if o := one("m-staging-004", "reconcile", "timer"); len(o.Removed) != 1 || o.Removed[0] != "2000000000000001" {
 		t.Errorf("timer did not prune: %+v", o)
+	} else if got := o.Because["2100000000000004"]; len(got) != 1 || got[0] != "staging-images/staging-org (folder fd-stagingorg)" {
+		// A member of the staging folder's subfolder, from the directory.
+		t.Errorf("the staging folder's members were not shared: %+v", o)
 	}
 	// Seven images and the re-encrypted copy in cn-hangzhou, the first copy
 	// in cn-shanghai (the second is made after the sweep).
@@ -94,7 +97,7 @@ func TestLocalDemoShowsEveryPath(t *testing.T) {
 	if o := one(src.Copies[0].ImageID, "reconcile", "mns-queue"); o.Status != outcome.Succeeded || len(o.Added) != 12 {
 		t.Errorf("re-encrypted copy not shared: %+v", o)
 	}
-	for _, want := range []string{"invocations", "STATUS", "ModifyImageSharePermission", "9 images: 2 succeeded, 2 unchanged, 3 notReady, 2 refused"} {
+	for _, want := range []string{"invocations", "STATUS", "ModifyImageSharePermission", "ResourceManager calls: ListAccountsForParent", "9 images: 2 succeeded, 2 unchanged, 3 notReady, 2 refused"} {
 
 		if !strings.Contains(stderr.String(), want) {
 			t.Errorf("summary on stderr lacks %q", want)
