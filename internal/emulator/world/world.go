@@ -20,6 +20,8 @@ import (
 
 	"github.com/imageshare/ecs-image-share/internal/boundedread"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/imageshare/ecs-image-share/internal/suggest"
 )
 
 // World is the emulated cloud's initial state.
@@ -369,17 +371,47 @@ func Load(path string) (*World, error) {
 
 // Parse decodes and validates a world file; name is used in error messages.
 func Parse(name string, data []byte) (*World, error) {
+	l := &located{at: map[string]*yaml.Node{}, firstCol: map[int]int{}}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		l.decodeErrors(err)
+		return nil, &ValidationError{File: name, Problems: l.sorted()}
+	}
+	l.walk(&root, reflect.TypeOf(World{}), "")
 	var w World
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
+	decoded := true
 	if err := dec.Decode(&w); err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("%s: %w", name, err)
+		l.decodeErrors(err)
+		decoded = onlyUnknownKeys(err)
 	}
-	w.setDefaults()
-	if err := w.validate(); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+	if decoded {
+		// Values are checked whenever they could all be read (an unknown
+		// key aside), so that every problem is listed in one run, as for a
+		// policy; a world read only in part would report noise.
+		w.setDefaults()
+		w.validate(l)
+	}
+	if len(l.problems) > 0 {
+		return nil, &ValidationError{File: name, Problems: l.sorted()}
 	}
 	return &w, nil
+}
+
+// onlyUnknownKeys reports whether the decoder's error is only about unknown
+// keys (which walk reported): the rest of the world was read.
+func onlyUnknownKeys(err error) bool {
+	var te *yaml.TypeError
+	if !errors.As(err, &te) {
+		return false // a custom unmarshaler stopped the decoder
+	}
+	for _, m := range te.Errors {
+		if !strings.Contains(m, " not found in type ") {
+			return false
+		}
+	}
+	return true
 }
 
 // accountID compiles on first use: the function binary links the emulator
@@ -502,48 +534,51 @@ var (
 )
 
 // validateDirectory checks ids, uniqueness and statuses.
-func (rd *ResourceDirectory) validate(bad func(string, ...any)) {
+func (rd *ResourceDirectory) validate(l *located) {
+	const at = "resourceDirectory"
 	if !accountID().MatchString(rd.ManagementAccount) {
-		bad("resourceDirectory.managementAccount %q is not a 16-digit account id", rd.ManagementAccount)
+		l.add(at+".managementAccount", "resourceDirectory.managementAccount %q is not a 16-digit account id", rd.ManagementAccount)
 	}
 	if !rootID().MatchString(rd.RootFolderID) {
-		bad("resourceDirectory.rootFolderId %q is not r- and 6 letters or digits", rd.RootFolderID)
+		l.add(at+".rootFolderId", "resourceDirectory.rootFolderId %q is not r- and 6 letters or digits", rd.RootFolderID)
 	}
-	for _, a := range rd.DelegatedAdministrators {
+	for i, a := range rd.DelegatedAdministrators {
 		if !accountID().MatchString(a) {
-			bad("resourceDirectory.delegatedAdministrators: %q is not a 16-digit account id", a)
+			l.add(fmt.Sprintf("%s.delegatedAdministrators[%d]", at, i), "resourceDirectory.delegatedAdministrators: %q is not a 16-digit account id", a)
 		}
 	}
 	seen := map[string]string{rd.ManagementAccount: "the root (management account)"}
-	accounts := func(where string, as []DirectoryAccount) {
-		for _, a := range as {
+	accounts := func(where, path string, as []DirectoryAccount) {
+		for i, a := range as {
+			ap := fmt.Sprintf("%s.accounts[%d]", path, i)
 			switch {
 			case !accountID().MatchString(a.ID):
-				bad("resourceDirectory %s: account %q is not a 16-digit account id", where, a.ID)
+				l.add(ap, "resourceDirectory %s: account %q is not a 16-digit account id", where, a.ID)
 			case seen[a.ID] != "":
-				bad("resourceDirectory %s: account %s is already a member of %s (an account is in one folder)", where, a.ID, seen[a.ID])
+				l.add(ap, "resourceDirectory %s: account %s is already a member of %s (an account is in one folder)", where, a.ID, seen[a.ID])
 			default:
 				seen[a.ID] = where
 			}
 			if !slices.Contains(DirectoryAccountStatuses, a.Status) {
-				bad("resourceDirectory %s: account %s: status %q is not one of %v", where, a.ID, a.Status, DirectoryAccountStatuses)
+				l.add(ap+".status", "resourceDirectory %s: account %s: status %q is not one of %v", where, a.ID, a.Status, DirectoryAccountStatuses)
 			}
 		}
 	}
-	accounts("root", rd.Accounts)
+	accounts("root", at, rd.Accounts)
 	folders := map[string]bool{}
-	var walk func([]Folder)
-	walk = func(fs []Folder) {
-		for _, f := range fs {
+	var walk func(string, []Folder)
+	walk = func(path string, fs []Folder) {
+		for i, f := range fs {
+			fp := fmt.Sprintf("%s.folders[%d]", path, i)
 			if !folderID().MatchString(f.ID) || folders[f.ID] {
-				bad("resourceDirectory: folder id %q must be fd- and 10 letters or digits, and unique", f.ID)
+				l.add(fp+".id", "resourceDirectory: folder id %q must be fd- and 10 letters or digits, and unique", f.ID)
 			}
 			folders[f.ID] = true
-			accounts("folder "+f.ID, f.Accounts)
-			walk(f.Folders)
+			accounts("folder "+f.ID, fp, f.Accounts)
+			walk(fp, f.Folders)
 		}
 	}
-	walk(rd.Folders)
+	walk(at, rd.Folders)
 }
 
 var (
@@ -551,102 +586,120 @@ var (
 	encryptions   = []string{"none", "cmk", "service-key"}
 )
 
-func (w *World) validate() error {
-	var errs []error
-	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+func (w *World) validate(l *located) {
 	if !accountID().MatchString(w.Owner) {
-		bad("owner %q is not a 16-digit account id", w.Owner)
+		l.add("owner", "owner %q is not a 16-digit account id", w.Owner)
 	}
 	if w.Credentials.AccessKeyID == "" || w.Credentials.AccessKeySecret == "" {
-		bad("credentials.accessKeyId and credentials.accessKeySecret are required")
+		l.add("credentials", "credentials.accessKeyId and credentials.accessKeySecret are required")
 	}
-	for _, a := range w.Accounts {
+	for i, a := range w.Accounts {
 		if !accountID().MatchString(a) {
-			bad("accounts: %q is not a 16-digit account id", a)
+			l.add(fmt.Sprintf("accounts[%d]", i), "accounts: %q is not a 16-digit account id", a)
 		}
 	}
 	if w.MoreThan10 != MoreThan10Ignore && w.MoreThan10 != MoreThan10First10 {
-		bad("moreThan10 must be %q or %q, not %q", MoreThan10Ignore, MoreThan10First10, w.MoreThan10)
+		l.add("moreThan10", "moreThan10 must be %q or %q, not %q", MoreThan10Ignore, MoreThan10First10, w.MoreThan10)
 	}
 	if w.ShareQuota < 1 {
-		bad("shareQuota must be 1 or more, not %d", w.ShareQuota)
+		l.add("shareQuota", "shareQuota must be 1 or more, not %d", w.ShareQuota)
 	}
 	if w.AliyunIDType != AliyunIDString && w.AliyunIDType != AliyunIDNumber {
-		bad("aliyunIdType must be %q or %q, not %q", AliyunIDString, AliyunIDNumber, w.AliyunIDType)
+		l.add("aliyunIdType", "aliyunIdType must be %q or %q, not %q", AliyunIDString, AliyunIDNumber, w.AliyunIDType)
 	}
-	for _, a := range w.OtherSiteAccounts {
+	for i, a := range w.OtherSiteAccounts {
+		p := fmt.Sprintf("otherSiteAccounts[%d]", i)
 		if !accountID().MatchString(a) {
-			bad("otherSiteAccounts: %q is not a 16-digit account id", a)
+			l.add(p, "otherSiteAccounts: %q is not a 16-digit account id", a)
 		}
 		if slices.Contains(w.Accounts, a) || a == w.Owner {
-			bad("otherSiteAccounts: %s is also an account of this site", a)
+			l.add(p, "otherSiteAccounts: %s is also an account of this site", a)
 		}
 	}
 	seen := map[string]bool{}
-	for _, q := range w.Queues {
+	for i, q := range w.Queues {
 		if q.Name == "" || seen["q:"+q.Name] {
-			bad("queues: empty or duplicate name %q", q.Name)
+			l.add(fmt.Sprintf("queues[%d]", i), "queues: empty or duplicate name %q", q.Name)
 		}
 		seen["q:"+q.Name] = true
 	}
-	for _, t := range w.Topics {
+	for i, t := range w.Topics {
+		tp := fmt.Sprintf("topics[%d]", i)
 		if t.Name == "" || seen["t:"+t.Name] {
-			bad("topics: empty or duplicate name %q", t.Name)
+			l.add(tp, "topics: empty or duplicate name %q", t.Name)
 		}
 		seen["t:"+t.Name] = true
-		for _, s := range t.Subscribers {
+		for j, s := range t.Subscribers {
 			if !slices.ContainsFunc(w.Queues, func(q Queue) bool { return q.Name == s }) {
-				bad("topic %s: subscriber queue %q is not declared in queues", t.Name, s)
+				var names []string
+				for _, q := range w.Queues {
+					names = append(names, q.Name)
+				}
+				hint := ""
+				if c := suggest.Closest(s, names); c != "" {
+					hint = fmt.Sprintf(" (did you mean %s?)", c)
+				}
+				l.add(fmt.Sprintf("%s.subscribers[%d]", tp, j), "topic %s: subscriber queue %q is not declared in queues%s", t.Name, s, hint)
 			}
 		}
 	}
-	for _, im := range w.Images {
+	for i, im := range w.Images {
+		ip := fmt.Sprintf("images[%d]", i)
 		if !strings.HasPrefix(im.ID, "m-") || seen["i:"+im.ID] {
-			bad("images: id %q must start with m- and be unique", im.ID)
+			l.add(ip+".id", "images: id %q must start with m- and be unique", im.ID)
 		}
 		seen["i:"+im.ID] = true
 		if !slices.Contains(imageStatuses, im.Status) {
-			bad("image %s: status %q is not one of %v", im.ID, im.Status, imageStatuses)
+			l.add(ip+".status", "image %s: status %q is not one of %v%s", im.ID, im.Status, imageStatuses, didYouMean(im.Status, imageStatuses))
 		}
 		if !slices.Contains(encryptions, im.Encryption) {
-			bad("image %s: encryption %q is not one of %v", im.ID, im.Encryption, encryptions)
+			l.add(ip+".encryption", "image %s: encryption %q is not one of %v%s", im.ID, im.Encryption, encryptions, didYouMean(im.Encryption, encryptions))
 		}
-		if !accountID().MatchString(im.Owner) {
-			bad("image %s: owner %q is not a 16-digit account id", im.ID, im.Owner)
+		// A defaulted owner is the world's, reported once above.
+		if im.Owner != w.Owner && !accountID().MatchString(im.Owner) {
+			l.add(ip+".owner", "image %s: owner %q is not a 16-digit account id", im.ID, im.Owner)
 		}
-		for _, a := range im.SharedWith {
+		for j, a := range im.SharedWith {
 			if !accountID().MatchString(a) {
-				bad("image %s: sharedWith %q is not a 16-digit account id", im.ID, a)
+				l.add(fmt.Sprintf("%s.sharedWith[%d]", ip, j), "image %s: sharedWith %q is not a 16-digit account id", im.ID, a)
 			}
 		}
 		if len(im.SharedWith) > w.ShareQuota {
-			bad("image %s: shared with %d accounts, above the per-image quota shareQuota %d", im.ID, len(im.SharedWith), w.ShareQuota)
+			l.add(ip+".sharedWith", "image %s: shared with %d accounts, above the per-image quota shareQuota %d", im.ID, len(im.SharedWith), w.ShareQuota)
 		}
 	}
 	for i, f := range w.Faults {
+		fp := fmt.Sprintf("faults[%d]", i)
 		if f.API == "" || f.Code == "" {
-			bad("faults[%d]: api and code are required", i)
+			l.add(fp, "faults[%d]: api and code are required", i)
 		}
 		if f.Times < 0 || f.After < 0 {
-			bad("faults[%d]: times and after must not be negative", i)
+			l.add(fp, "faults[%d]: times and after must not be negative", i)
 		}
 	}
 	if w.CopyTakes < 0 {
-		bad("copyTakes must not be negative")
+		l.add("copyTakes", "copyTakes must not be negative")
 	}
 	for i, k := range w.KMSKeys {
 		if k.ID == "" || seen["k:"+k.Region+"/"+k.ID] {
-			bad("kmsKeys[%d]: empty or duplicate key id %q", i, k.ID)
+			l.add(fmt.Sprintf("kmsKeys[%d]", i), "kmsKeys[%d]: empty or duplicate key id %q", i, k.ID)
 		}
 		seen["k:"+k.Region+"/"+k.ID] = true
 	}
 	if rd := w.ResourceDirectory; rd != nil {
-		rd.validate(bad)
+		rd.validate(l)
 	}
 	if rl := w.RateLimit; rl != nil && rl.CallsPerSecond <= 0 {
-		bad("rateLimit.callsPerSecond must be positive")
+		l.add("rateLimit.callsPerSecond", "rateLimit.callsPerSecond must be positive")
 	}
-	return errors.Join(errs...)
+}
+
+// didYouMean is " (did you mean X?)" for the closest of known, or "".
+func didYouMean(s string, known []string) string {
+	if c := suggest.Closest(s, known); c != "" {
+		return fmt.Sprintf(" (did you mean %s?)", c)
+	}
+	return ""
 }
 
 // AccountExists reports whether id is a known account: listed, the owner, or an image owner.

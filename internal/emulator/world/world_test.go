@@ -1,6 +1,8 @@
 package world
 
 import (
+	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -48,8 +50,8 @@ func TestParseRejects(t *testing.T) {
 	tests := []struct {
 		name, yaml, want string
 	}{
-		{"unknown key", base + "imagez: []\n", "line 3: field imagez not found"},
-		{"unknown nested key", base + "queues: [{name: q, visibility: 5s}]\n", "line 3: field visibility not found"},
+		{"unknown key", base + "imagez: []\n", "w.yaml:3:1: imagez: unknown key (did you mean images?)"},
+		{"unknown nested key", base + "queues: [{name: q, visibility: 5s}]\n", "w.yaml:3:20: queues[0].visibility: unknown key"},
 		{"bad owner", "owner: \"1\"\ncredentials: {accessKeyId: AK, accessKeySecret: SK}\n", "owner \"1\" is not a 16-digit"},
 		{"no credentials", "owner: \"1000000000000001\"\n", "credentials.accessKeyId"},
 		{"bad status", base + "images: [{id: m-1, status: Ready}]\n", "status \"Ready\""},
@@ -71,7 +73,7 @@ func TestParseRejects(t *testing.T) {
 		{"account in two folders", base + "resourceDirectory: {managementAccount: \"1000000000000001\", accounts: [\"2000000000000001\"], folders: [{id: fd-aaaaaaaaaa, accounts: [\"2000000000000001\"]}]}\n", "already a member of root"},
 		{"bad member status", base + "resourceDirectory: {managementAccount: \"1000000000000001\", accounts: [{id: \"2000000000000001\", status: Happy}]}\n", "status \"Happy\""},
 		{"bad root id", base + "resourceDirectory: {managementAccount: \"1000000000000001\", rootFolderId: root}\n", "rootFolderId \"root\""},
-		{"unknown member key", base + "resourceDirectory: {managementAccount: \"1000000000000001\", accounts: [{id: \"2000000000000001\", state: x}]}\n", "field state not found"},
+		{"unknown member key", base + "resourceDirectory: {managementAccount: \"1000000000000001\", accounts: [{id: \"2000000000000001\", state: x}]}\n", "resourceDirectory.accounts[0].state: unknown key (did you mean status?)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -79,7 +81,7 @@ func TestParseRejects(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("error = %v, want it to contain %q", err, tt.want)
 			}
-			if !strings.HasPrefix(err.Error(), "w.yaml: ") {
+			if !strings.HasPrefix(err.Error(), "w.yaml:") {
 				t.Errorf("error %q does not name the file", err)
 			}
 		})
@@ -117,5 +119,41 @@ func TestDemoWorldLoads(t *testing.T) {
 	}
 	if len(w.Images) == 0 || len(w.Queues) == 0 {
 		t.Fatalf("demo world is empty: %+v", w)
+	}
+}
+
+// TestParseListsEveryProblem: a world file's problems are reported like a
+// policy's: all of them, each with file:line:column and its path, in file
+// order, with a did-you-mean where a known word is close.
+func TestParseListsEveryProblem(t *testing.T) {
+	data := `owner: "1"
+credentials: {accessKeyId: AK, accessKeySecret: SK}
+queues: [work]
+topics: [{name: t, subscribers: [wrok]}]
+images:
+  - id: m-1
+    status: Availible
+    sharedWith: ["123"]
+  - id: m-2
+    encryption: cmk
+    tagz: {a: b}
+`
+	_, err := Parse("w.yaml", []byte(data))
+	var ve *ValidationError
+	if !errors.As(err, &ve) {
+		t.Fatalf("error %v is not a *ValidationError", err)
+	}
+	want := []string{
+		`w.yaml:1:8: owner: owner "1" is not a 16-digit account id`,
+		`w.yaml:4:34: topics[0].subscribers[0]: topic t: subscriber queue "wrok" is not declared in queues (did you mean work?)`,
+		`w.yaml:7:13: images[0].status: image m-1: status "Availible" is not one of [Creating Waiting Available UnAvailable CreateFailed Deprecated] (did you mean Available?)`,
+		`w.yaml:8:18: images[0].sharedWith[0]: image m-1: sharedWith "123" is not a 16-digit account id`,
+		`w.yaml:11:5: images[1].tagz: unknown key (did you mean tags?)`,
+	}
+	if got := strings.Split(err.Error(), "\n"); !slices.Equal(got, want) {
+		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if _, err := Parse("w.yaml", []byte("owner: [\n")); err == nil || !strings.HasPrefix(err.Error(), "w.yaml:1:1: did not find expected node content") {
+		t.Errorf("syntax error reported as %v", err)
 	}
 }
