@@ -103,6 +103,12 @@ func deliveryKey(it trigger.Item, req request.Request, imageID string) string {
 		}
 		source = string(it.Trigger.Type) + ":" + it.SourceID
 	}
-	return strings.Join([]string{source, req.Action, req.RegionID, imageID,
+	return chainKey(trigger.Item{SourceID: source}, req, imageID)
+}
+
+// chainKey identifies one attempt at one image of a request by its source
+// id (the origin, for requests the function wrote), whatever delivered it.
+func chainKey(it trigger.Item, req request.Request, imageID string) string {
+	return strings.Join([]string{it.SourceID, req.Action, req.RegionID, imageID,
 		strconv.Itoa(max(req.Attempt, 1)), strconv.FormatBool(req.DryRun)}, "\x00")
 }

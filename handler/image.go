@@ -25,7 +25,8 @@ func (s *session) image(ctx context.Context, it trigger.Item, req request.Reques
 		// that started the chain, not the work-queue message carrying it.
 		it.SourceID = req.Origin
 	}
-	release, dup := s.h.seen.claim(ctx, deliveryKey(it, req, imageID))
+	key := deliveryKey(it, req, imageID)
+	release, dup := s.h.seen.claim(ctx, key)
 	if dup {
 		log.Info("duplicate delivery dropped: this instance already worked it", "imageId", imageID, "attempt", max(req.Attempt, 1))
 		s.count(func(sum *Summary) { sum.Duplicates++ })
@@ -35,6 +36,21 @@ func (s *session) image(ctx context.Context, it trigger.Item, req request.Reques
 	defer func() { release(ok) }()
 	o, src := s.run(ctx, it, req, imageID, s.waitReady(it), log)
 	if o.Error != nil && o.Error.Code == outcome.ImageNotReady {
+		if key == "" {
+			// No delivery id (a direct invocation): the same request sent
+			// again runs again, but while the image is not ready it must
+			// not start a second chain of attempts beside the first.
+			rel, dup := s.h.seen.claim(ctx, "chain\x00"+chainKey(it, req, imageID))
+			if dup {
+				log.Info("not ready, and this request's chain of attempts is already queued", "imageId", imageID, "attempt", max(req.Attempt, 1))
+				s.count(func(sum *Summary) { sum.Duplicates++ })
+				ok = true
+				return
+			}
+			chainOK := false
+			defer func() { rel(chainOK) }()
+			defer func() { chainOK = ok }()
+		}
 		if s.deferImage(ctx, it, req, imageID, o) {
 			ok = s.publish(ctx, o)
 		}

@@ -26,6 +26,9 @@ type SoakConfig struct {
 	FaultRate float64 // multiplies the fault probabilities (default 1)
 	Seed      uint64
 	Timeout   time.Duration // bound on the whole soak (default 5m)
+	// WorkVisibility is the work queue's VisibilityTimeout (default 660s,
+	// as deployed; MNS's own default is 30s).
+	WorkVisibility time.Duration
 }
 
 // SoakResult is how the soak went and its tally.
@@ -49,6 +52,9 @@ type SoakResult struct {
 	ECS          map[string]map[string]int
 	Incomplete   string
 	Errors       []string // the first invocation errors
+	// Bursts are requests sent back to back with others on one image;
+	// Sweeps are timer events.
+	Bursts, Sweeps int
 }
 
 const (
@@ -77,6 +83,9 @@ func Soak(ctx context.Context, cfg SoakConfig) (*SoakResult, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 5 * time.Minute
 	}
+	if cfg.WorkVisibility <= 0 {
+		cfg.WorkVisibility = 660 * time.Second
+	}
 	rnd := rand.New(rand.NewPCG(cfg.Seed, 7))
 	images := soakImages(cfg.Images, rnd)
 	events := soakEvents(cfg.Events, images, rnd)
@@ -86,7 +95,7 @@ func Soak(ctx context.Context, cfg SoakConfig) (*SoakResult, error) {
 	}
 
 	w := newWorld(slices.Concat(soakMembers, soakExtras, soakUnshare, []string{soakStranger}),
-		world.Queue{Name: inputQueue}, world.Queue{Name: workQueue}, world.Queue{Name: outcomeQueue},
+		world.Queue{Name: inputQueue, VisibilityTimeout: world.Duration(cfg.WorkVisibility)}, world.Queue{Name: workQueue, VisibilityTimeout: world.Duration(cfg.WorkVisibility)}, world.Queue{Name: outcomeQueue},
 		world.Queue{Name: deadLetters, MaximumMessageSize: 65536})
 	// Sizes set explicitly: world.Parse would default them, a world built in
 	// Go gets no defaults (a topic's maximum would be 0 bytes).
@@ -149,6 +158,14 @@ func Soak(ctx context.Context, cfg SoakConfig) (*SoakResult, error) {
 		DeadLetterQueue: len(e.MNS.Messages(deadLetters)), BatchRetries: r.batchRetries,
 	}
 	res.Invocations, res.Failed, res.Errors = r.stats.snapshot()
+	for _, ev := range events {
+		if ev.Burst {
+			res.Bursts++
+		}
+		if ev.Kind == "timer" {
+			res.Sweeps++
+		}
+	}
 	if runCtx.Err() != nil && ctx.Err() == nil {
 		res.Incomplete = fmt.Sprintf("the soak did not finish within %s", cfg.Timeout)
 	}

@@ -22,7 +22,9 @@ var invariants = []struct {
 	{vUnassigned, true},
 	{vIgnoredOutcome, true},
 	{vIncomplete, true},
+	{vVerification, true},
 	{vManyFinals, false},
+	{vForked, false},
 	{vConflict, false},
 }
 
@@ -38,7 +40,8 @@ func (r *SoakResult) Rows() []Row {
 	}
 	errorsAnswered := sumResults(r.ECS, func(res string) bool { return res != answerOK })
 	rows := []Row{{
-		Figure:    fmt.Sprintf("soak: %d events through %d function processes, %d deliveries in flight", r.Config.Events, r.Config.Instances, r.Config.Streams),
+		Figure: fmt.Sprintf("soak: %d events (%d requests in bursts on one image, %d sweeps) through %d function processes, %d deliveries in flight, work queue visibility %s",
+			r.Config.Events, r.Bursts, r.Sweeps, r.Config.Instances, r.Config.Streams, r.Config.WorkVisibility),
 		Measured:  fmt.Sprintf("%d invocations (%d failed), %s", r.Invocations, r.Failed, r.Elapsed.Round(time.Second)),
 		Reference: fmt.Sprintf("timeout %s", r.Config.Timeout),
 		Note: fmt.Sprintf("deliveries %v, %d queue batches not acknowledged on purpose, %d failed queue batches delivered again, %d events given up, %d messages on the dead-letter queue; %d faults injected %v; %d ECS calls answered with an error or not at all; %s of emulated time",
@@ -47,7 +50,7 @@ func (r *SoakResult) Rows() []Row {
 		Figure:    "soak: outcomes",
 		Measured:  fmt.Sprintf("%d messages, %d distinct outcomeIds, %d final, %d deferred", t.Copies, t.Distinct, t.Finals, t.Deferred),
 		Reference: "",
-		Note:      fmt.Sprintf("%d re-deliveries of an outcomeId; statuses %v", t.Duplicates, t.ByStatus),
+		Note:      fmt.Sprintf("%d re-deliveries of an outcomeId; %d next attempts queued twice; statuses %v", t.Duplicates, t.Forks, t.ByStatus),
 	}}
 	for _, inv := range invariants {
 		kind := "exactly-once"

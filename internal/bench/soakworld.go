@@ -112,8 +112,11 @@ type soakEvent struct {
 	Body string
 	// MessageID of a topic notification.
 	MessageID string
-	// Duplicate: deliver the event twice (direct, topic, ActionTrail).
+	// Duplicate: deliver the event twice (direct, topic, ActionTrail, timer).
 	Duplicate bool
+	// Burst: one of several requests on one image sent back to back, so
+	// that they arrive in one work-queue batch.
+	Burst bool
 }
 
 // soakEvents generates n events over images. Every image that is not ready
@@ -135,9 +138,27 @@ func soakEvents(n int, images []world.Image, rnd *rand.Rand) []soakEvent {
 		all[i] = im.ID
 	}
 	pick := func(from []string) string { return from[rnd.IntN(len(from))] }
+	var own []string // what a sweep lists: every self-owned image
+	for _, im := range images {
+		if im.Owner == "" || im.Owner == owner {
+			own = append(own, im.ID)
+		}
+	}
 	for len(evs) < n {
 		i := len(evs)
 		switch p := rnd.IntN(100); {
+		case p < 2:
+			// The hourly sweep, meeting whatever events are in flight.
+			evs = append(evs, sweepEvent(i, own))
+		case p < 8 && len(evs)+3 <= n:
+			// Several writers on one image in one work-queue batch: the
+			// soak enqueues them back to back and receives 16 at a time.
+			img := pick(all)
+			for _, action := range []string{"reconcile", "share", "unshare"} {
+				ev := requestEventFor(len(evs), action, img, all, rnd)
+				ev.Kind, ev.Burst = "mns-queue", true
+				evs = append(evs, ev)
+			}
 		case p < 25:
 			evs = append(evs, actionTrailEvent(i, []string{"CreateImage", "TagResources", "CopyImage"}[rnd.IntN(3)], pick(ready), rnd))
 		case p < 28:
@@ -170,18 +191,32 @@ func soakEvents(n int, images []world.Image, rnd *rand.Rand) []soakEvent {
 // requestEvent is a queue/topic/direct request: reconcile, share, unshare,
 // or a body that is not a valid request.
 func requestEvent(i int, images []string, rnd *rand.Rand) soakEvent {
+	action := ""
+	switch p := rnd.IntN(100); {
+	case p < 40:
+		action = "reconcile"
+	case p < 70:
+		action = "share"
+	case p < 90:
+		action = "unshare"
+	}
+	return requestEventFor(i, action, images[rnd.IntN(len(images))], images, rnd)
+}
+
+// requestEventFor is requestEvent with the action ("" for a body that is not
+// a request) and, for share and unshare, the image chosen.
+func requestEventFor(i int, action, img string, images []string, rnd *rand.Rand) soakEvent {
 	key := fmt.Sprintf("soak-%05d", i)
 	ev := soakEvent{Key: key}
 	req := map[string]any{"regionId": region, "correlationId": key}
-	img := images[rnd.IntN(len(images))]
-	switch p := rnd.IntN(100); {
-	case p < 40:
+	switch action {
+	case "reconcile":
 		ev.Action = "reconcile"
 		for _, j := range rnd.Perm(len(images))[:1+rnd.IntN(3)] {
 			ev.Images = append(ev.Images, images[j])
 		}
 		req["imageIds"] = ev.Images
-	case p < 70:
+	case "share":
 		ev.Action, ev.Images = "share", []string{img}
 		for _, j := range rnd.Perm(len(soakExtras))[:1+rnd.IntN(3)] {
 			ev.Accounts = append(ev.Accounts, soakExtras[j])
@@ -192,7 +227,7 @@ func requestEvent(i int, images []string, rnd *rand.Rand) soakEvent {
 		case 1:
 			ev.Accounts = append(ev.Accounts, soakGroups[rnd.IntN(len(soakGroups))])
 		}
-	case p < 90:
+	case "unshare":
 		ev.Action, ev.Images = "unshare", []string{img}
 		for _, j := range rnd.Perm(len(soakUnshare))[:1+rnd.IntN(2)] {
 			ev.Accounts = append(ev.Accounts, soakUnshare[j])
@@ -216,6 +251,16 @@ func requestEvent(i int, images []string, rnd *rand.Rand) soakEvent {
 	b, _ := json.Marshal(req)
 	ev.Body = string(b)
 	return ev
+}
+
+// sweepEvent is a timer tick: a sweep of every self-owned image. Its key is
+// the timer's source id (name@time), which the sweep's fanned-out requests
+// carry as correlationId and its inline outcomes as trigger.eventId.
+func sweepEvent(i int, own []string) soakEvent {
+	at := time.Date(2026, 1, 1, 0, 7, 0, 0, time.UTC).Add(time.Duration(i) * time.Minute).Format(time.RFC3339)
+	key := "soak-sweep@" + at
+	b, _ := json.Marshal(map[string]string{"triggerTime": at, "triggerName": "soak-sweep", "payload": ""})
+	return soakEvent{Key: key, Kind: "timer", Action: "reconcile", Images: slices.Clone(own), Payload: b, MessageID: key}
 }
 
 // actionTrailEvent is an EventBridge ActionTrail event for one image.

@@ -45,6 +45,16 @@ import (
 //   - Safety: no ModifyImageSharePermission call the emulator applied ever
 //     carried, in AddAccount.N, an account off the policy's allow-list.
 //   - No function process printed "panic" or ended by itself.
+//   - Several writers: only the function writes the emulated cloud, so no
+//     outcome may report VerificationFailed, whatever ran at the same time
+//     (several requests on one image in one batch, sweeps during events).
+//   - One chain: a deferred outcome is published once its next attempt is
+//     queued, so two copies of the deferred outcome of one event, image and
+//     attempt mean two next attempts: the chain forked (a duplicate delivery
+//     queued its own).
+//   - A sweep (timer event) promises outcomes only for what changed or
+//     failed, plus its summary: its images need no final outcome, and what
+//     it wants counts as asked, not as owed.
 
 // Violation categories, as the report counts them.
 const (
@@ -58,6 +68,8 @@ const (
 	vUnasked        = "an account is shared that no event asked for"
 	vOffPolicy      = "an account off the policy's allow-list was sent to ECS"
 	vPanic          = "the function panicked or crashed"
+	vVerification   = "an outcome reports VerificationFailed although only the function writes"
+	vForked         = "an event's image got more than one chain of attempts"
 )
 
 // soakRecord is what a soak sent and what it found at the end.
@@ -79,7 +91,10 @@ type soakRecord struct {
 // Tally is the soak's verdict.
 type Tally struct {
 	Copies, Distinct, Finals, Deferred, Duplicates int
-	ByStatus                                       map[outcome.Status]int
+	// Forks are next attempts queued beyond the first, per event, image
+	// and attempt.
+	Forks    int
+	ByStatus map[outcome.Status]int
 	// Violations maps a category to examples (at most a few kept per
 	// category) and Counts to the number found.
 	Violations map[string][]string
@@ -148,7 +163,18 @@ func tally(rec *soakRecord) *Tally {
 			t.violate(vUnassigned, "event %s got an outcome for image %q it does not name", k.event, k.image)
 		}
 		var finalIDs []string
+		deferredCopies := map[int]int{} // attempt → copies of its deferred outcome
 		for id, copies := range ids {
+			for _, c := range copies {
+				for _, f := range c.Failures {
+					if f.Code == outcome.VerificationFailed {
+						t.violate(vVerification, "event %s image %s outcome %s: %s %s", k.event, k.image, id, f.Account, f.Message)
+					}
+				}
+				if c.Status == outcome.Deferred {
+					deferredCopies[c.Attempt]++
+				}
+			}
 			t.Distinct++
 			t.Duplicates += len(copies) - 1
 			t.ByStatus[copies[0].Status]++
@@ -166,12 +192,21 @@ func tally(rec *soakRecord) *Tally {
 		if len(finalIDs) > 1 {
 			t.violate(vManyFinals, "event %s image %s: %s", k.event, k.image, describeFinals(ids, finalIDs))
 		}
+		for _, attempt := range slices.Sorted(maps.Keys(deferredCopies)) {
+			if n := deferredCopies[attempt]; n > 1 {
+				t.Forks += n - 1
+				t.violate(vForked, "event %s image %s: attempt %d deferred %d times", k.event, k.image, attempt, n)
+			}
+		}
 	}
 	for _, ev := range rec.Events {
 		if ev.Ignored || !rec.Delivered[ev.Key] || rec.DeadLettered[ev.Key] {
 			continue
 		}
 		for _, im := range expectedImages(&ev) {
+			if ev.Kind == "timer" && im != "" {
+				continue // a sweep publishes only what changed or failed
+			}
 			if len(finals[chainKey{ev.Key, im}]) == 0 {
 				t.violate(vNoFinal, "event %s (%s %s) image %q: %d outcomes, none final", ev.Key, ev.Kind, ev.Action, im, len(chains[chainKey{ev.Key, im}]))
 			}
@@ -216,6 +251,9 @@ func eventOf(o outcome.Outcome, messageKeys, creating map[string]string) string 
 func expectedImages(ev *soakEvent) []string {
 	if ev.Invalid {
 		return []string{""}
+	}
+	if ev.Kind == "timer" { // and the sweep's summary, which names no image
+		return append(slices.Clone(ev.Images), "")
 	}
 	return ev.Images
 }
@@ -294,7 +332,7 @@ func checkTruth(t *Tally, rec *soakRecord, finals map[chainKey][]outcome.Outcome
 			}
 			for _, a := range on {
 				asked[a] = true
-				if rec.Delivered[ev.Key] {
+				if rec.Delivered[ev.Key] && ev.Kind != "timer" {
 					wantOn[a] = append(wantOn[a], k)
 				}
 			}
