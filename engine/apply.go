@@ -91,7 +91,11 @@ func (r *run) applyBatch(b Batch, res *applyResult) {
 		// used the room meanwhile (or the account's quota is below the
 		// configured one). It is about these accounts, not the image: they
 		// fail, and the rest of the plan (removals, other batches) goes on.
+		// Retryable: the room may free again (the other writer's
+		// removals), and a redelivery that finds it free is not a
+		// contradiction of this answer.
 		oe.Message = "the image reached its share quota while this request ran (another writer used the room): " + oe.Message
+		oe.Retryable = true
 		res.failAll(pending, oe)
 	default:
 		if info.ambiguous {

@@ -76,6 +76,11 @@ func TestQuotaUsedMeanwhileFailsOnlyItsAccounts(t *testing.T) {
 	if got := failuresBy(res.Failures, outcome.ShareQuotaExceeded); !slices.Equal(got, accts(1, 11)) {
 		t.Errorf("ShareQuotaExceeded for %v, want %v", got, accts(1, 11))
 	}
+	for _, f := range res.Failures {
+		if !f.Retryable {
+			t.Errorf("%s: %s not retryable; the room may free again", f.Account, f.Code)
+		}
+	}
 	if !slices.Equal(res.Added, accts(11, 16)) || res.Status != outcome.Partial {
 		t.Errorf("added %v status %s, want %v partial", res.Added, res.Status, accts(11, 16))
 	}

@@ -34,7 +34,19 @@ func (s *session) image(ctx context.Context, it trigger.Item, req request.Reques
 	}
 	ok := false
 	defer func() { release(ok) }()
-	o, src := s.run(ctx, it, req, imageID, s.waitReady(it), log)
+	wait := s.waitReady(it)
+	if req.Sweep {
+		wait = 0 // as the inline sweep: an image being created is its creation event's business
+	}
+	o, src := s.run(ctx, it, req, imageID, wait, log)
+	if o.Error != nil && o.Error.Code == outcome.ImageNotReady && req.Sweep {
+		// A fanned-out sweep follows the inline sweep's rule: no deferral,
+		// no outcome. Deferring here started a new chain of attempts for
+		// every Creating image at every sweep, beside its event's own.
+		log.Info("not ready: left to its creation event by the sweep", "imageId", imageID)
+		ok = true
+		return
+	}
 	if o.Error != nil && o.Error.Code == outcome.ImageNotReady {
 		if key == "" {
 			// No delivery id (a direct invocation): the same request sent
@@ -185,11 +197,24 @@ func (s *session) deferImage(ctx context.Context, it trigger.Item, req request.R
 		o.Error.Retryable = false
 		return true
 	}
+	// A redelivery of an invocation that queued the next attempt and then
+	// failed (an outcome could not be published) must not queue it again:
+	// that would be a second chain.
+	queued := "queued\x00" + chainKey(it, req, imageID)
+	if s.h.seen.has(queued) {
+		s.log.Info("next attempt already queued by this instance", "imageId", imageID, "attempt", attempt)
+		o.Status = outcome.Deferred
+		s.count(func(sum *Summary) { sum.Deferred++ })
+		return true
+	}
 	next := req
 	next.ImageIDs, next.Attempt, next.Origin = []string{imageID}, attempt+1, it.SourceID
 	body, err := s.h.ownRequest(next)
 	if err == nil {
 		err = s.pub.Defer(ctx, body, cfg.deferDelay(attempt))
+	}
+	if err == nil {
+		s.h.seen.mark(queued)
 	}
 	if err != nil {
 		// The image would be forgotten: fail the invocation so the platform

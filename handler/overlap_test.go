@@ -337,3 +337,43 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// TestFannedOutSweepLeavesNotReadyImagesAlone: a sweep's fanned-out request
+// follows the inline sweep's rule for an image being created: no wait, no
+// deferral, no outcome (its creation event has a chain of its own); the
+// ready image of the same request is reconciled.
+func TestFannedOutSweepLeavesNotReadyImagesAlone(t *testing.T) {
+	f := newFixture(t)
+	body := `{"action":"reconcile","regionId":"cn-hangzhou","imageIds":["m-creating-2","m-prod-1"],"correlationId":"sweep@t","origin":"sweep@t","sweep":true}`
+	start := f.emu.Clock.Now()
+	outs := f.mustHandle(mnsEvent("sw", body))
+	if len(outs) != 1 || outs[0].ImageID != "m-prod-1" || outs[0].Status != outcome.Succeeded {
+		t.Fatalf("outcomes %+v, want only m-prod-1 succeeded", outs)
+	}
+	if n := len(f.emu.MNS.Messages("work")); n != 0 {
+		t.Errorf("%d messages queued: a sweep deferred the Creating image", n)
+	}
+	if waited := f.emu.Clock.Now().Sub(start); waited > 0 {
+		t.Errorf("waited %s for the Creating image", waited)
+	}
+}
+
+// TestRedeliveryAfterFailedPublishQueuesNoSecondAttempt: the invocation
+// queued the next attempt of a Creating image, then could not publish the
+// outcome and failed; its redelivery publishes the outcome but does not
+// queue the next attempt again (that would be a second chain).
+func TestRedeliveryAfterFailedPublishQueuesNoSecondAttempt(t *testing.T) {
+	f := newFixture(t)
+	f.emu.Faults.Add(world.Fault{API: "SendMessage", Queue: "outcomes", Code: "InternalError", Times: 5})
+	req := `{"action":"reconcile","regionId":"cn-hangzhou","imageId":"m-creating-2"}`
+	if outs, err := f.handle(req); err == nil || len(outs) != 0 {
+		t.Fatalf("first delivery: %d outcomes, err %v; want the publish to fail", len(outs), err)
+	}
+	outs := f.mustHandle(req)
+	if len(outs) != 1 || outs[0].Status != outcome.Deferred {
+		t.Fatalf("redelivery: %+v, want the deferred outcome", outs)
+	}
+	if n := len(f.emu.MNS.Messages("work")); n != 1 {
+		t.Errorf("%d next attempts queued, want 1", n)
+	}
+}
