@@ -17,6 +17,7 @@ import (
 	"github.com/imageshare/ecs-image-share/internal/emulator/world"
 	"github.com/imageshare/ecs-image-share/internal/mnsclient"
 	"github.com/imageshare/ecs-image-share/outcome"
+	"github.com/imageshare/ecs-image-share/request"
 )
 
 // TestOneBatchSeveralRequestsOnOneImage (a): a work-queue batch holding a
@@ -344,9 +345,13 @@ func (s *syncBuffer) String() string {
 // ready image of the same request is reconciled.
 func TestFannedOutSweepLeavesNotReadyImagesAlone(t *testing.T) {
 	f := newFixture(t)
-	body := `{"action":"reconcile","regionId":"cn-hangzhou","imageIds":["m-creating-2","m-prod-1"],"correlationId":"sweep@t","origin":"sweep@t","sweep":true}`
+	body, err := request.Seal(request.Request{Action: request.Reconcile, RegionID: "cn-hangzhou", ImageIDs: []string{"m-creating-2", "m-prod-1"},
+		CorrelationID: "sweep@t", Origin: "sweep@t", Sweep: true, Attempt: 1}, []byte(testRequestKey))
+	if err != nil {
+		t.Fatal(err)
+	}
 	start := f.emu.Clock.Now()
-	outs := f.mustHandle(mnsEvent("sw", body))
+	outs := f.mustHandle(mnsEvent("sw", string(body)))
 	if len(outs) != 1 || outs[0].ImageID != "m-prod-1" || outs[0].Status != outcome.Succeeded {
 		t.Fatalf("outcomes %+v, want only m-prod-1 succeeded", outs)
 	}
