@@ -407,6 +407,11 @@ func (r *planRun) readDirectory(ctx context.Context) {
 	if len(folders) == 0 {
 		return
 	}
+	if r.f.rmEndpoint == "" {
+		// As for ECS: said before the first call, so that a run meant for
+		// the emulator (--ecs-endpoint alone) is seen calling the real cloud.
+		fmt.Fprintf(r.env.Stderr, "%s: no --rm-endpoint: calling the real ResourceManager endpoint https://resourcemanager.aliyuncs.com\n", r.name)
+	}
 	client, err := ecsclient.NewResourceManager(ecsclient.Config{
 		Region: cmp.Or(r.f.region, "cn-hangzhou"), Endpoint: r.f.rmEndpoint, Timeout: r.f.timeout,
 		AccessKeyID: r.cred.AccessKeyID, AccessKeySecret: r.cred.AccessKeySecret, SecurityToken: r.cred.SecurityToken,

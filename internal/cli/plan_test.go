@@ -475,6 +475,16 @@ func TestPlanSaysWhichEndpoint(t *testing.T) {
 	if code != 1 || !strings.Contains(stderr.String(), "no --ecs-endpoint: calling the real ECS endpoint https://ecs.cn-hangzhou.aliyuncs.com") {
 		t.Errorf("exit %d, stderr %s", code, stderr.String())
 	}
+
+	// With --ecs-endpoint but no --rm-endpoint, a policy with directory
+	// groups reads the real Resource Directory: said before the call.
+	stdout.Reset()
+	stderr.Reset()
+	planCommand(false)(ctx, []string{"--policy", "../../testdata/demo/policy.yaml", "--region", "cn-hangzhou", "--ecs-endpoint", e.url,
+		"--access-key-id", "a", "--access-key-secret", "b"}, Env{Stdout: &stdout, Stderr: &stderr, Getenv: func(string) string { return "" }})
+	if !strings.Contains(stderr.String(), "no --rm-endpoint: calling the real ResourceManager endpoint https://resourcemanager.aliyuncs.com") {
+		t.Errorf("stderr %s", stderr.String())
+	}
 }
 
 func TestPlanUsageErrors(t *testing.T) {
