@@ -29,6 +29,7 @@ import (
 
 	"github.com/imageshare/ecs-image-share/engine"
 	"github.com/imageshare/ecs-image-share/internal/clock"
+	"github.com/imageshare/ecs-image-share/internal/redact"
 	"github.com/imageshare/ecs-image-share/outcome"
 )
 
@@ -324,8 +325,16 @@ func (r *reader) left() (time.Duration, bool) {
 }
 
 // classify turns an SDK error into DirectoryUnavailable with the remedy,
-// retryable when trying later may help.
+// retryable when trying later may help. Its message is scrubbed of
+// credentials (package redact), as the engine's: Go's network errors quote
+// the signed URL, token included.
 func classify(err error, folder string) *outcome.Error {
+	oe := classifyRaw(err, folder)
+	oe.Message = redact.Text(oe.Message)
+	return oe
+}
+
+func classifyRaw(err error, folder string) *outcome.Error {
 	oe := &outcome.Error{Code: outcome.DirectoryUnavailable, Err: err}
 	var se *sdkerrors.ServerError
 	if !errors.As(err, &se) {

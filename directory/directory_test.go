@@ -242,3 +242,27 @@ func TestUnavailableSnapshot(t *testing.T) {
 		t.Errorf("Read without a client: %v", err)
 	}
 }
+
+// TestUnansweredCallIsScrubbed: a call that gets no answer is retryable, and
+// its message (Go quotes the signed URL) carries no token or signature.
+func TestUnansweredCallIsScrubbed(t *testing.T) {
+	client, err := ecsclient.NewResourceManager(ecsclient.Config{
+		Region: "cn-hangzhou", Endpoint: "http://127.0.0.1:1", AccessKeyID: akID, AccessKeySecret: akSecret,
+		SecurityToken: "STS-TOKEN-SECRET-VALUE", Timeout: time.Second,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	snap := directory.Read(context.Background(), directory.Config{
+		Client: client, Retry: engine.RetryPolicy{Attempts: 1},
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}, []string{apps})
+	_, err = snap.Members(apps)
+	var oe *outcome.Error
+	if !errors.As(err, &oe) || !oe.Retryable || !strings.Contains(oe.Message, "did not answer") {
+		t.Fatalf("Members = %v", err)
+	}
+	if strings.Contains(oe.Message, "STS-TOKEN-SECRET-VALUE") || strings.Contains(oe.Message, "Signature=") && !strings.Contains(oe.Message, "Signature=[REDACTED]") {
+		t.Errorf("credentials in the message: %s", oe.Message)
+	}
+}
