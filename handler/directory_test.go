@@ -214,8 +214,8 @@ func TestSweepReadsTheDirectoryOnce(t *testing.T) {
 	if got := f.shared("m-data-1"); !slices.Equal(got, []string{"2200000000000001", "9000000000000001"}) {
 		t.Errorf("m-data-1 shared with %v: a rule without prune removed a share", got)
 	}
-	if n := f.emu.Faults.Counts()["ListAccountsForParent"]; n != 10 {
-		t.Errorf("the emulator saw %d ListAccountsForParent calls after two sweeps, want 10", n)
+	if c := f.emu.Faults.Counts(); c["ListAccountsForParent"] != 10 || c["ListFoldersForParent"] != 8 {
+		t.Errorf("the emulator saw %v after two sweeps, want 10 ListAccountsForParent and 8 ListFoldersForParent", c)
 	}
 }
 
@@ -368,7 +368,7 @@ func TestFannedOutSweepReadsOncePerInvocation(t *testing.T) {
 	if got := f.shared("m-bulk-299"); !slices.Equal(got, []string{"2100000000000001", "2100000000000002", "2110000000000001"}) {
 		t.Fatalf("m-bulk-299 shared with %v", got)
 	}
-	if n := f.emu.Faults.Counts()["ListAccountsForParent"]; n != 10 {
-		t.Fatalf("%d ListAccountsForParent calls for two invocations, want 10 (one read of 5 each)", n)
+	if c := f.emu.Faults.Counts(); c["ListAccountsForParent"] != 10 || c["ListFoldersForParent"] != 8 {
+		t.Fatalf("%v for two invocations, want 10 ListAccountsForParent and 8 ListFoldersForParent (one read of 5 + 4 each)", c)
 	}
 }
