@@ -6,8 +6,11 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/ecs"
 
 	"github.com/imageshare/ecs-image-share/internal/ecsclient"
 	ecsemu "github.com/imageshare/ecs-image-share/internal/emulator/ecs"
@@ -235,4 +238,47 @@ func FuzzParseCopyTag(f *testing.F) {
 			t.Fatalf("ParseCopyTag(%q) = %q, %q: not the value's inverse", v, region, id)
 		}
 	})
+}
+
+// TestConcurrentCopiesMakeOne: writers that race before the copy exists
+// (neither finds it by its tag) send the same client token, so ECS makes
+// one copy and answers it to both.
+func TestConcurrentCopiesMakeOne(t *testing.T) {
+	e := newEnv(t, withCopyWorld())
+	src := e.observed(t, "m-golden")
+	second, err := New(Config{Client: newClient(t, e), Clock: e.clk, Sleep: e.sleep, Logger: e.eng.log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	results := make([]*CopyResult, 2)
+	var wg sync.WaitGroup
+	for i, eng := range []*Engine{e.eng, second} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = eng.Copy(context.Background(), CopyRequest{Source: src, Region: "cn-shanghai"})
+		}()
+	}
+	wg.Wait()
+	for i, r := range results {
+		if r.Err != nil || r.ImageID == "" {
+			t.Fatalf("writer %d: %+v", i, r)
+		}
+	}
+	if results[0].ImageID != results[1].ImageID {
+		t.Fatalf("two writers got two copies: %s, %s", results[0].ImageID, results[1].ImageID)
+	}
+	if n := len(e.copies("cn-shanghai", "m-golden")); n != 1 {
+		t.Fatalf("%d copies", n)
+	}
+}
+
+// newClient is another SDK client of the env's emulator.
+func newClient(t *testing.T, e *env) *ecs.Client {
+	t.Helper()
+	c, err := ecsclient.New(e.cc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
 }

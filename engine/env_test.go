@@ -57,6 +57,9 @@ type env struct {
 	clk *clock.Manual
 	eng *Engine
 
+	// cc builds clients of the emulator, for tests that need a second one.
+	cc ecsclient.Config
+
 	mu     sync.Mutex
 	sleeps []time.Duration
 }
@@ -108,6 +111,7 @@ func newEnv(t testing.TB, opts ...envOption) *env {
 	t.Cleanup(func() { close(stop) }) // runs first: releases calls held by timeout faults
 
 	cc.Endpoint = srv.URL
+	e.cc = cc
 	client, err := ecsclient.New(cc)
 	if err != nil {
 		t.Fatal(err)

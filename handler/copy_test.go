@@ -2,6 +2,7 @@ package handler_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -257,5 +258,39 @@ func TestCopiesLeftAloneWhenSourceUntagged(t *testing.T) {
 		if n := len(f.copiesOf(region, "m-golden-1")); n != 1 {
 			t.Errorf("%d copies left in %s, want the 1 made", n, region)
 		}
+	}
+}
+
+// TestCopyErrorIsAnOutcomeOfItsOwn: a copy ECS refuses (here a KMS key that
+// does not exist in the destination region) is a failed copy outcome with
+// the typed code and its remedy; the source is shared all the same, and a
+// redelivery asks again rather than pretending.
+func TestCopyErrorIsAnOutcomeOfItsOwn(t *testing.T) {
+	pol := strings.Replace(copyPolicy, "kmsKeyId: key-sg-0001", "kmsKeyId: key-hz-0001", 1)
+	f := newFixtureWith(t, copyWorld(t, ""), pol, func(c *handler.Config, _ *handler.Deps) { c.ECSRate, c.DeferAttempts = 10000, 6 })
+	// The first copy is made at once; the second, refused meanwhile as in
+	// progress, is asked for on a deferred attempt of the source.
+	outs := f.mustHandle(`{"action":"reconcile","regionId":"cn-hangzhou","imageId":"m-golden-1"}`)
+	outs = append(outs, f.drain()...)
+	var failed []outcome.Outcome
+	for _, o := range byAction(outs, outcome.ActionCopy) {
+		if o.RegionID == "ap-southeast-1" && o.Status == outcome.Failed {
+			failed = append(failed, o)
+		}
+	}
+	if len(failed) == 0 {
+		t.Fatalf("no failed ap-southeast-1 copy outcome in %+v", outs)
+	}
+	for _, o := range failed {
+		if o.Error == nil || o.Error.Code != outcome.KMSKeyUnusable || o.Error.ECSCode != "InvalidParameter.KMSKeyId.NotFound" ||
+			!strings.Contains(o.Error.Message, "kmsKeyId") || o.ImageID != "" {
+			t.Fatalf("failed copy outcome %+v", o)
+		}
+	}
+	if n := len(f.copiesOf("ap-southeast-1", "m-golden-1")); n != 0 {
+		t.Fatalf("%d copies under a key that does not exist there", n)
+	}
+	if !slices.Equal(f.shared("m-golden-1"), prodAccounts()) {
+		t.Fatalf("source shared with %v", f.shared("m-golden-1"))
 	}
 }

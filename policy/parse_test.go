@@ -572,6 +572,10 @@ func TestWarnings(t *testing.T) {
 			}},
 		{"tag value without groups", lines("version: 1", "rules:", "  - name: r", "    match: {tags: {share-with: '*'}}", "    shareWithTagValue: share-with"),
 			[]want{{3, "the policy defines no groups"}}},
+		{"reencrypt with a keyless copyTo", withHeader("rules:", "  - name: r",
+			"    match: {tags: {env: secure}, regions: [cn-hangzhou]}", "    shareWith: [prod]",
+			"    reencrypt: {kmsKeyId: key-hz-0001}", "    copyTo: [cn-shanghai, {region: cn-beijing, kmsKeyId: key-bj-0001}]"),
+			[]want{{10, "rules[0].copyTo[0]: the rule re-encrypts, so it expects encrypted images, and an encrypted image cannot be copied to cn-shanghai without a key"}}},
 		// A protected account that no rule adds is the usual case (a share
 		// made by hand that prune must keep), so it is not worth a warning.
 		{"protect only", withHeader("rules:", "  - name: r", "    match: {regions: [cn-hangzhou]}", "    shareWith: [prod]", `protect: ["9000000000000009"]`), nil},

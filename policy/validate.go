@@ -199,4 +199,12 @@ func (d *decoder) copies(r *rule, rd ruleDoc) {
 		return
 	}
 	r.reencrypt = rd.reencrypt.value
+	// The rule is for encrypted images, and a copy of an encrypted image
+	// must be encrypted too (CopyImage: OperationDeined.EncryptedSnapshot).
+	for _, c := range rd.copyTo {
+		if c.kmsKey.value == "" {
+			d.warnf(c.region.node, c.region.path, "the rule re-encrypts, so it expects encrypted images, and an encrypted image "+
+				"cannot be copied to %s without a key: give this entry a kmsKeyId ({region: %s, kmsKeyId: ...})", c.region.value, c.region.value)
+		}
+	}
 }
