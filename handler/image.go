@@ -70,7 +70,7 @@ func (s *session) image(ctx context.Context, it trigger.Item, req request.Reques
 		// outcome now would contradict the one its redelivery publishes.
 		return
 	}
-	o.Copies = s.distribute(ctx, it, req, src, false, log)
+	o.Copies = s.distribute(ctx, it, req, src, req.Sweep, log)
 	if req.Sweep && standingRefusal(o) {
 		// A fanned-out sweep follows the inline sweep's rule.
 		log.Info("standing refusal not published again by a sweep", "imageId", imageID, "status", o.Status)
