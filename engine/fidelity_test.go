@@ -150,3 +150,21 @@ func TestAccountImageQuotaNotSplit(t *testing.T) {
 		t.Errorf("added %v removed %v status %s", res.Added, res.Removed, res.Status)
 	}
 }
+
+// TestOperationConflictRetried: 409 OperationConflict ("try again later") is
+// retried with backoff; the call was refused, not applied, so nothing is
+// read back before the retry.
+func TestOperationConflictRetried(t *testing.T) {
+	e := newEnv(t, withImage(world.Image{ID: "m-1"}),
+		withFaults(world.Fault{API: apiModify, Code: "OperationConflict", Times: 2}))
+	res := e.run("m-1", Intent{Desired: accts(1, 4)})
+	if res.Status != outcome.Succeeded || !slices.Equal(res.Added, accts(1, 4)) {
+		t.Fatalf("status %s added %v failures %v err %v", res.Status, res.Added, res.Failures, res.Err)
+	}
+	if e.modifyCalls() != 3 || len(e.waits()) < 2 {
+		t.Errorf("%d calls, waits %v: want two retries after backoff", e.modifyCalls(), e.waits())
+	}
+	if n := res.APICalls[apiDescribeShare]; n != 2 {
+		t.Errorf("%d DescribeImageSharePermission calls, want 2 (observe, verify): a refused call needs no read-back", n)
+	}
+}
