@@ -176,6 +176,16 @@ func TestDeferAndFanOut(t *testing.T) {
 // the service does, so the publisher must cut by size as well as by count.
 func TestFanOutKeepsBatchesUnder64KB(t *testing.T) {
 	srv, cfg := setup(t)
+	// setup's 500 ms timeout is for the fault tests. Here a batch of 60 KB
+	// that took longer on a loaded machine would be sent again (MNS delivery
+	// is at least once, and the publisher retries a timed-out send), and
+	// the count below would see the duplicates, not a batching mistake.
+	mc, err := mnsclient.New(mnsclient.Config{Endpoint: srv.URL(), AccountID: "1000000000000001", Region: "cn-hangzhou",
+		AccessKeyID: "AK", AccessKeySecret: "SK", Timeout: 30 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Client = mc
 	p, err := publish.New(cfg)
 	if err != nil {
 		t.Fatal(err)
