@@ -15,6 +15,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("owner: \"1\"\nimagez: []\nqueues: [{name: q, visibilty: 5s}]\n"))
 	f.Add([]byte("images: [{id: m-1, status: Availible, sharedWith: [\"1\"]}]\nowner: [\n"))
 	f.Add([]byte("resourceDirectory: {accounts: [{id: x, state: y}], folders: [{id: fd-1, folders: [{}]}]}\n"))
+	f.Add([]byte("kmsKeys: [key-a, {id: key-b, region: cn-x, disabled: yes}, [1]]\ncopyTakes: -1\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		w, err := Parse("f.yaml", data)
 		if err == nil {
