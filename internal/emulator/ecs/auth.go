@@ -1,8 +1,11 @@
 package ecs
 
 import (
+	"net/http"
+	"strings"
 	"time"
 
+	"github.com/imageshare/ecs-image-share/internal/emulator/acs3"
 	"github.com/imageshare/ecs-image-share/internal/emulator/rpcv1"
 )
 
@@ -22,7 +25,7 @@ func (s *Service) authenticate(method string, p params) *apiError {
 		AccessKeyID:     cred.AccessKeyID,
 		AccessKeySecret: cred.AccessKeySecret,
 		SecurityToken:   cred.SecurityToken,
-	}, s.nonces.use, time.Now())
+	}, s.nonces.Use, time.Now())
 	if err == nil {
 		return nil
 	}
@@ -47,8 +50,33 @@ func fromRPC(err *rpcv1.Error) *apiError {
 	return e
 }
 
-// UseNonce records a SignatureNonce for every RPC endpoint of the emulator:
-// the ResourceManager endpoint shares this cache, as one gateway would.
+// UseNonce records a nonce (V1 SignatureNonce or V3 x-acs-signature-nonce)
+// for every RPC endpoint of the emulator: the ResourceManager endpoint shares
+// this cache, as one gateway would.
 func (s *Service) UseNonce(nonce string, expires, now time.Time) bool {
-	return s.nonces.use(nonce, expires, now)
+	return s.nonces.Use(nonce, expires, now)
+}
+
+// authenticateV3 verifies a V3 (ACS3-HMAC-SHA256) request with the same
+// credentials and nonce store as V1 (package acs3, shared with every emulated
+// endpoint), then gives p the Action and Version the headers name, so
+// routing is the same for both schemes.
+func (s *Service) authenticateV3(r *http.Request, body []byte, p params) *apiError {
+	cred := s.world.Credentials
+	c, err := acs3.Verify(r, body, acs3.Credentials{
+		AccessKeyID:     cred.AccessKeyID,
+		AccessKeySecret: cred.AccessKeySecret,
+		SecurityToken:   cred.SecurityToken,
+	}, s.UseNonce, time.Now())
+	if err != nil {
+		return newError(err.Code, err.Message)
+	}
+	for _, kv := range [][2]string{{"Action", c.Action}, {"Version", c.Version}} {
+		name, v := kv[0], kv[1]
+		if p[name] != "" && p[name] != v {
+			return invalidParameter(name, "It disagrees with the request header x-acs-"+strings.ToLower(name)+".")
+		}
+		p[name] = v
+	}
+	return nil
 }

@@ -59,7 +59,7 @@ func TestRawClients(t *testing.T) {
 	t.Run("signed as GET, sent as POST", func(t *testing.T) {
 		p := commonParams("DescribeImages")
 		sign(http.MethodGet, p, akSecret)
-		wantRawError(t, e.send(t, http.MethodPost, p), 403, "SignatureDoesNotMatch")
+		wantRawError(t, e.send(t, http.MethodPost, p), 400, "SignatureDoesNotMatch")
 	})
 	t.Run("XML format", func(t *testing.T) {
 		p := commonParams("DescribeImageSharePermission")
@@ -99,7 +99,7 @@ func TestSignatureDoesNotMatchWithSDK(t *testing.T) {
 	e := newEnv(t, nil)
 	c := e.client(t, func(cfg *ecsclient.Config) { cfg.AccessKeySecret = "wrong-secret" })
 	_, err := describe(t, c, nil)
-	se := serverError(t, err, 403, "SignatureDoesNotMatch")
+	se := serverError(t, err, 400, "SignatureDoesNotMatch")
 	if !strings.Contains(se.Message(), "server string to sign is:POST&%2F&") {
 		t.Errorf("message %q", se.Message())
 	}

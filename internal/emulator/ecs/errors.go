@@ -79,7 +79,12 @@ func lookup(code string) (status int, message string, ok bool) {
 	case "SignatureNonceUsed":
 		return bad, "Specified signature nonce was used already.", true
 	case "SignatureDoesNotMatch":
-		return forbidden, "Specified signature is not matched with our calculation.", true
+		// 400, not the reference's 403: the SDKs turn it into
+		// InvalidAccessKeySecret only at 400, and their tests against the
+		// live service expect that (docs/conflicts.md).
+		return bad, "Specified signature is not matched with our calculation.", true
+	case "IncompleteSignature":
+		return bad, "The request signature does not conform to Aliyun standards.", true
 	case "InvalidSecurityToken.Malformed":
 		return bad, "Specified SecurityToken is malformed or missing.", true
 	case "InvalidSecurityToken.MismatchWithAccessKey":

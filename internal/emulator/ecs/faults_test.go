@@ -27,7 +27,7 @@ var documented = []struct {
 	{"Throttling", 400}, {"Throttling.User", 400}, {"Throttling.Api", 400},
 	{"InvalidParameter", 400}, {"InvalidAccessKeyId.NotFound", 400},
 	{"InvalidTimeStamp.Expired", 400}, {"SignatureNonceUsed", 400},
-	{"Forbidden", 403}, {"Forbidden.RAM", 403}, {"NoPermission", 403}, {"SignatureDoesNotMatch", 403},
+	{"Forbidden", 403}, {"Forbidden.RAM", 403}, {"NoPermission", 403}, {"SignatureDoesNotMatch", 400},
 	{"InternalError", 500}, {"ServiceUnavailable", 503},
 	// ModifyImageSharePermission, current reference.
 	{"MissingParameter", 400}, {"InvalidGroup.Malformed", 400}, {"UnnecessaryParameter.LaunchPermission", 400},

@@ -1,6 +1,8 @@
 package ecs
 
 import (
+	"bytes"
+	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -13,6 +15,17 @@ type params map[string]string
 
 // maxBody bounds a form body; RPC requests are small.
 const maxBody = 1 << 20
+
+// readBody reads the whole body (at most maxBody bytes), which the V3
+// signature hashes, and puts it back for readParams.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, *apiError) {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxBody))
+	if err != nil {
+		return nil, newError("InvalidParameter", "The request body cannot be read: "+err.Error())
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	return body, nil
+}
 
 // readParams merges the query string and an application/x-www-form-urlencoded
 // body. A parameter given twice (in both, or repeated) is refused: which copy

@@ -1,4 +1,8 @@
-package ecs
+// Package nonce remembers the signature nonces of authenticated requests so
+// an emulated endpoint can refuse a replay. One Cache serves every signature
+// scheme of an endpoint (RPC V1 SignatureNonce, V3 x-acs-signature-nonce), so
+// a nonce used under one is also refused under the other.
+package nonce
 
 import (
 	"container/heap"
@@ -6,24 +10,26 @@ import (
 	"time"
 )
 
-// nonceCache remembers the SignatureNonce values of authenticated requests
-// until their timestamps leave the accepted window, after which the
-// timestamp check rejects a replay anyway. It holds at most max live nonces:
+// Cache remembers the nonces of authenticated requests until their
+// timestamps leave the accepted window, after which the timestamp check
+// rejects a replay anyway. It holds at most max live nonces:
 // past that the ones expiring first are forgotten, so memory stays bounded
 // whatever the request rate (at the cost of replay detection for the oldest).
-type nonceCache struct {
+type Cache struct {
 	mu   sync.Mutex
 	max  int
 	seen map[string]time.Time // nonce → expiry
 	exp  expiryHeap
 }
 
-func newNonceCache(max int) *nonceCache {
-	return &nonceCache{max: max, seen: map[string]time.Time{}}
+// New returns a cache that holds at most max live nonces.
+func New(max int) *Cache {
+	return &Cache{max: max, seen: map[string]time.Time{}}
 }
 
-// use records nonce as used until expires and reports whether it was fresh.
-func (c *nonceCache) use(nonce string, expires, now time.Time) bool {
+// Use records nonce as used until expires and reports whether it was fresh.
+// It is safe for concurrent use.
+func (c *Cache) Use(nonce string, expires, now time.Time) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for len(c.exp) > 0 && !c.exp[0].at.After(now) {
@@ -40,7 +46,7 @@ func (c *nonceCache) use(nonce string, expires, now time.Time) bool {
 	return true
 }
 
-func (c *nonceCache) forgetFirst() {
+func (c *Cache) forgetFirst() {
 	e := heap.Pop(&c.exp).(expiry)
 	delete(c.seen, e.nonce)
 }

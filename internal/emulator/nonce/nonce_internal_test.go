@@ -1,4 +1,4 @@
-package ecs
+package nonce
 
 import (
 	"fmt"
@@ -8,7 +8,7 @@ import (
 
 func TestNonceCache(t *testing.T) {
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	c := newNonceCache(3)
+	c := New(3)
 	steps := []struct {
 		nonce   string
 		expires time.Duration // after t0
@@ -25,7 +25,7 @@ func TestNonceCache(t *testing.T) {
 		{"d", 40 * time.Minute, 12 * time.Minute, false},
 	}
 	for i, s := range steps {
-		if got := c.use(s.nonce, t0.Add(s.expires), t0.Add(s.now)); got != s.fresh {
+		if got := c.Use(s.nonce, t0.Add(s.expires), t0.Add(s.now)); got != s.fresh {
 			t.Errorf("step %d (%s): fresh %v, want %v", i, s.nonce, got, s.fresh)
 		}
 		if len(c.seen) > 3 || len(c.seen) != len(c.exp) {
@@ -36,9 +36,9 @@ func TestNonceCache(t *testing.T) {
 
 func TestNonceCacheBounded(t *testing.T) {
 	t0 := time.Now()
-	c := newNonceCache(100)
+	c := New(100)
 	for i := range 10000 {
-		c.use(fmt.Sprint(i), t0.Add(time.Hour), t0)
+		c.Use(fmt.Sprint(i), t0.Add(time.Hour), t0)
 	}
 	if len(c.seen) != 100 || len(c.exp) != 100 {
 		t.Errorf("%d nonces kept, want 100", len(c.seen))

@@ -1,0 +1,57 @@
+package emulator_test
+
+import (
+	"context"
+	"net/url"
+	"testing"
+	"time"
+
+	openapiutil "github.com/alibabacloud-go/darabonba-openapi/v2/utils"
+	ecs7 "github.com/alibabacloud-go/ecs-20140526/v7/client"
+	"github.com/alibabacloud-go/tea/dara"
+
+	"github.com/imageshare/ecs-image-share/internal/emulator"
+	"github.com/imageshare/ecs-image-share/internal/emulator/world"
+)
+
+// TestCurrentSDKThroughTheListener: what `emulate` serves answers the current
+// Go SDK in its default signature (V3) on the shared address, beside MNS and
+// the runtime API. The full matrix of calls and refusals, in both signature
+// modes, is in package ecs.
+func TestCurrentSDKThroughTheListener(t *testing.T) {
+	w, err := world.Parse("w.yaml", []byte(worldYAML))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := emulator.Listen(emulator.New(w, emulator.Options{}), "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(ctx); err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+	})
+	u, err := url.Parse(srv.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := ecs7.NewClient(&openapiutil.Config{
+		AccessKeyId: dara.String("AK"), AccessKeySecret: dara.String("SK"),
+		RegionId: dara.String(w.Region), Endpoint: dara.String(u.Host), Protocol: dara.String("HTTP"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := c.DescribeImages(&ecs7.DescribeImagesRequest{
+		RegionId: dara.String(w.Region), ImageId: dara.String("m-new-001"), Status: dara.String("Creating,Available"),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ims := resp.Body.Images.Image; len(ims) != 1 || dara.StringValue(ims[0].Status) != "Creating" {
+		t.Fatalf("%+v", resp.Body)
+	}
+}
