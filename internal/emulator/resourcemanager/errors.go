@@ -88,7 +88,11 @@ func lookup(code string) (status int, message string, ok bool) {
 	case "SignatureNonceUsed":
 		return bad, "Specified signature nonce was used already.", true
 	case "SignatureDoesNotMatch":
-		return forbidden, "Specified signature is not matched with our calculation.", true
+		// 400 as on the ECS endpoint: the SDKs' live-service tests expect it
+		// (docs/conflicts.md).
+		return bad, "Specified signature is not matched with our calculation.", true
+	case "IncompleteSignature":
+		return bad, "The request signature does not conform to Aliyun standards.", true
 	case "InvalidSecurityToken.Malformed":
 		return bad, "Specified SecurityToken is malformed or missing.", true
 	case "InvalidSecurityToken.MismatchWithAccessKey":

@@ -6,8 +6,9 @@
 //
 // Like the ECS emulator it follows the documented protocol, not what the Go
 // SDK tolerates: GET or POST, parameters in the query string or a form body,
-// RPC V1 signatures checked with the verifier ECS uses (package rpcv1),
-// against the world's credentials, nonces shared with the ECS endpoint.
+// RPC V1 and V3 (ACS3-HMAC-SHA256) signatures checked with the verifiers
+// ECS uses (packages rpcv1 and acs3), against the world's credentials, nonces
+// shared with the ECS endpoint; SignatureDoesNotMatch is 400 as there.
 //
 // References (ResourceManager 2020-03-31 API reference, help.aliyun.com
 // document 604210 for ListFoldersForParent and "api-resourcemanager-2020-03-31-listaccountsforparent"):
@@ -34,10 +35,12 @@
 package resourcemanager
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -47,6 +50,7 @@ import (
 	"time"
 
 	"github.com/imageshare/ecs-image-share/internal/clock"
+	"github.com/imageshare/ecs-image-share/internal/emulator/acs3"
 	"github.com/imageshare/ecs-image-share/internal/emulator/fault"
 	"github.com/imageshare/ecs-image-share/internal/emulator/rpcv1"
 	"github.com/imageshare/ecs-image-share/internal/emulator/world"
@@ -120,6 +124,13 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		out.fail(newError("InvalidAction.NotFound"))
 		return
 	}
+	// The whole body, which a V3 signature hashes, put back for ReadParams.
+	raw, berr := io.ReadAll(http.MaxBytesReader(w, r.Body, rpcv1.MaxBody))
+	if berr != nil {
+		out.fail(newError("InvalidParameter", "The request body cannot be read: "+berr.Error()))
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(raw))
 	p, rerr := rpcv1.ReadParams(w, r)
 	if rerr != nil {
 		out.fail(fromRPC(rerr))
@@ -132,7 +143,22 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		out.format = strings.ToUpper(f)
 	}
-	if err := rpcv1.Verify(r.Method, p, s.cred, s.useNonce, time.Now()); err != nil {
+	if acs3.Is(r) || (r.Header.Get(acs3.HeaderAction) != "" && p["Signature"] == "") {
+		// V3 (ACS3-HMAC-SHA256), the current SDKs' default: the same
+		// verifier and nonce store as the ECS endpoint.
+		c, err := acs3.Verify(r, raw, acs3.Credentials(s.cred), acs3.UseNonce(s.useNonce), time.Now())
+		if err != nil {
+			out.fail(newError(err.Code, err.Message))
+			return
+		}
+		for _, kv := range [][2]string{{"Action", c.Action}, {"Version", c.Version}} {
+			if p[kv[0]] != "" && p[kv[0]] != kv[1] {
+				out.fail(invalidParameter(kv[0], "It disagrees with the request header x-acs-"+strings.ToLower(kv[0])+"."))
+				return
+			}
+			p[kv[0]] = kv[1]
+		}
+	} else if err := rpcv1.Verify(r.Method, p, s.cred, s.useNonce, time.Now()); err != nil {
 		out.fail(fromRPC(err))
 		return
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/imageshare/ecs-image-share/internal/emulator"
+	"github.com/imageshare/ecs-image-share/internal/emulator/acs3"
 	"github.com/imageshare/ecs-image-share/internal/emulator/resourcemanager"
 	"github.com/imageshare/ecs-image-share/internal/emulator/rpcv1"
 	"github.com/imageshare/ecs-image-share/internal/emulator/world"
@@ -108,7 +109,7 @@ func TestErrors(t *testing.T) {
 		status int
 		code   string
 	}{
-		{name: "bad signature", tamper: func(v url.Values) { v.Set("Signature", "AAAA") }, status: 403, code: "SignatureDoesNotMatch"},
+		{name: "bad signature", tamper: func(v url.Values) { v.Set("Signature", "AAAA") }, status: 400, code: "SignatureDoesNotMatch"},
 		{name: "unknown key", params: map[string]string{"AccessKeyId": "other"}, status: 400, code: "InvalidAccessKeyId.NotFound"},
 		{name: "missing nonce", params: map[string]string{"SignatureNonce": ""}, status: 400, code: "MissingParameter"},
 		{name: "old timestamp", params: map[string]string{"Timestamp": time.Now().Add(-time.Hour).UTC().Format(rpcv1.TimestampLayout)}, status: 400, code: "InvalidTimeStamp.Expired"},
@@ -248,5 +249,41 @@ func TestDirectoryChanges(t *testing.T) {
 	}
 	if resourcemanager.NewDirectory(nil, time.Unix(0, 0)) != nil {
 		t.Error("a world without a directory has none")
+	}
+}
+
+// TestV3Signature: the endpoint verifies V3 (ACS3-HMAC-SHA256), the current
+// SDKs' default, with the verifier the ECS endpoint uses.
+func TestV3Signature(t *testing.T) {
+	srv := server(t, testWorld())
+	send := func(t *testing.T, secret, nonce string) answer {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodPost, srv.URL+"/?ParentFolderId=fd-appsfolder", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set(acs3.HeaderAction, resourcemanager.ActionListFolders)
+		req.Header.Set(acs3.HeaderVersion, resourcemanager.APIVersion)
+		req.Header.Set(acs3.HeaderDate, time.Now().UTC().Format(rpcv1.TimestampLayout))
+		req.Header.Set(acs3.HeaderNonce, nonce)
+		acs3.Sign(req, nil, acs3.Credentials{AccessKeyID: akID, AccessKeySecret: secret})
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return read(t, resp)
+	}
+	if a := send(t, secret, "v3-nonce-1"); a.status != 200 || a.body["RequestId"] == "" {
+		t.Fatalf("signed call: %d %s", a.status, a.raw)
+	}
+	for _, tc := range []struct{ name, secret, nonce, code string }{
+		{"replayed nonce", secret, "v3-nonce-1", "SignatureNonceUsed"},
+		{"wrong secret", "wrong", "v3-nonce-2", "SignatureDoesNotMatch"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if a := send(t, tc.secret, tc.nonce); a.status != 400 || a.body["Code"] != tc.code {
+				t.Errorf("got %d %s, want 400 %s", a.status, a.raw, tc.code)
+			}
+		})
 	}
 }
