@@ -3,6 +3,8 @@ package ecs
 import (
 	"fmt"
 	"net/http"
+
+	"github.com/imageshare/ecs-image-share/internal/emulator/rpcerr"
 )
 
 // apiError is an answer in the service's error format: a documented code,
@@ -54,10 +56,10 @@ func ErrorStatus(code string) (int, bool) {
 }
 
 // lookup is the one table of error codes: every code documented for the
-// calls the emulator serves (reference/ecs-rpc.md and the seed document) and
-// the common ones. Real rule violations and injected faults both answer
-// through it, so a code always carries the same status. It is a switch, not a
-// map, so the table cannot be mutated.
+// calls the emulator serves (reference/ecs-rpc.md and the seed document),
+// then the RPC gateway's common ones (package rpcerr). Real rule violations
+// and injected faults both answer through it, so a code always carries the
+// same status. It is a switch, not a map, so the table cannot be mutated.
 func lookup(code string) (status int, message string, ok bool) {
 	const (
 		bad       = http.StatusBadRequest
@@ -65,48 +67,13 @@ func lookup(code string) (status int, message string, ok bool) {
 		notFound  = http.StatusNotFound
 	)
 	switch code {
-	// Common to every ECS API.
-	case "MissingParameter":
-		return bad, "The input parameter that is mandatory for processing this request is not supplied.", true
-	case "InvalidParameter":
-		return bad, "The specified parameter is not valid.", true
-	case "InvalidAccessKeyId.NotFound":
-		return bad, "Specified access key is not found.", true
-	case "InvalidTimeStamp.Expired":
-		return bad, "Specified time stamp or date value is expired.", true
-	case "InvalidTimeStamp.Format":
-		return bad, "Specified time stamp or date value is not well formatted.", true
-	case "SignatureNonceUsed":
-		return bad, "Specified signature nonce was used already.", true
-	case "SignatureDoesNotMatch":
-		// 400, not the reference's 403: the SDKs turn it into
-		// InvalidAccessKeySecret only at 400, and their tests against the
-		// live service expect that (docs/conflicts.md).
-		return bad, "Specified signature is not matched with our calculation.", true
-	case "IncompleteSignature":
-		return bad, "The request signature does not conform to Aliyun standards.", true
-	case "InvalidSecurityToken.Malformed":
-		return bad, "Specified SecurityToken is malformed or missing.", true
-	case "InvalidSecurityToken.MismatchWithAccessKey":
-		return bad, "Specified SecurityToken mismatch with the AccessKey.", true
-	case "InvalidAction.NotFound":
-		return notFound, "Specified api is not found, please check your url and method.", true
-	case "Throttling":
-		return bad, "Request was denied due to request throttling.", true
-	case "Throttling.User":
-		return bad, "Request was denied due to user flow control.", true
+	// Common to every ECS API, beyond the gateway's.
 	case "Throttling.Api":
 		return bad, "Request was denied due to api flow control.", true
 	case "Forbidden":
 		return forbidden, "User not authorized to operate on the specified resource.", true
-	case "Forbidden.RAM":
-		return forbidden, "User not authorized to operate on the specified resource, or this API doesn't support RAM.", true
 	case "NoPermission":
 		return forbidden, "The operator is not permitted for this resource.", true
-	case "InternalError":
-		return http.StatusInternalServerError, "The request processing has failed due to some unknown error, exception or failure.", true
-	case "ServiceUnavailable":
-		return http.StatusServiceUnavailable, "The request has failed due to a temporary failure of the server.", true
 
 	// Shared by the image calls.
 	case "InvalidRegionId.NotFound":
@@ -271,5 +238,5 @@ func lookup(code string) (status int, message string, ok bool) {
 	case "InvalidNextToken":
 		return bad, "The specified NextToken is not valid.", true
 	}
-	return 0, "", false
+	return rpcerr.Common(code)
 }

@@ -5,6 +5,8 @@ import (
 	"net/http"
 
 	"github.com/imageshare/ecs-image-share/internal/emulator/rpcv1"
+
+	"github.com/imageshare/ecs-image-share/internal/emulator/rpcerr"
 )
 
 // apiError is an answer in the service's error format: a documented code,
@@ -64,9 +66,9 @@ func ErrorStatus(code string) (int, bool) {
 	return status, ok
 }
 
-// lookup is the table of codes: the common ones of the RPC gateway (as the
-// ECS emulator answers them) and those the ResourceManager reference
-// documents for the two list calls and for member accounts.
+// lookup is the table of codes: those the ResourceManager reference
+// documents for the two list calls and for member accounts, then the RPC
+// gateway's common ones (package rpcerr).
 func lookup(code string) (status int, message string, ok bool) {
 	const (
 		bad       = http.StatusBadRequest
@@ -74,43 +76,8 @@ func lookup(code string) (status int, message string, ok bool) {
 		notFound  = http.StatusNotFound
 	)
 	switch code {
-	// Common to every RPC API.
-	case "MissingParameter":
-		return bad, "The input parameter that is mandatory for processing this request is not supplied.", true
-	case "InvalidParameter":
-		return bad, "The specified parameter is not valid.", true
-	case "InvalidAccessKeyId.NotFound":
-		return bad, "Specified access key is not found.", true
-	case "InvalidTimeStamp.Expired":
-		return bad, "Specified time stamp or date value is expired.", true
-	case "InvalidTimeStamp.Format":
-		return bad, "Specified time stamp or date value is not well formatted.", true
-	case "SignatureNonceUsed":
-		return bad, "Specified signature nonce was used already.", true
-	case "SignatureDoesNotMatch":
-		// 400 as on the ECS endpoint: the SDKs' live-service tests expect it
-		// (docs/conflicts.md).
-		return bad, "Specified signature is not matched with our calculation.", true
-	case "IncompleteSignature":
-		return bad, "The request signature does not conform to Aliyun standards.", true
-	case "InvalidSecurityToken.Malformed":
-		return bad, "Specified SecurityToken is malformed or missing.", true
-	case "InvalidSecurityToken.MismatchWithAccessKey":
-		return bad, "Specified SecurityToken mismatch with the AccessKey.", true
-	case "InvalidAction.NotFound":
-		return notFound, "Specified api is not found, please check your url and method.", true
-	case "Throttling.User":
-		return bad, "Request was denied due to user flow control.", true
-	case "Throttling":
-		return bad, "Request was denied due to request throttling.", true
 	case "NoPermission":
 		return forbidden, "You are not authorized to perform this operation.", true
-	case "Forbidden.RAM":
-		return forbidden, "User not authorized to operate on the specified resource, or this API doesn't support RAM.", true
-	case "InternalError":
-		return http.StatusInternalServerError, "The request processing has failed due to some unknown error, exception or failure.", true
-	case "ServiceUnavailable":
-		return http.StatusServiceUnavailable, "The request has failed due to a temporary failure of the server.", true
 
 	// ListAccountsForParent and ListFoldersForParent (2020-03-31).
 	case "InvalidParameter.ParentFolderId":
@@ -123,5 +90,5 @@ func lookup(code string) (status int, message string, ok bool) {
 	case "MemberAccountAccessDenied":
 		return forbidden, "The member account is not allowed to perform the operation.", true
 	}
-	return 0, "", false
+	return rpcerr.Common(code)
 }
