@@ -40,6 +40,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/imageshare/ecs-image-share/internal/emulator/rpcv1"
 )
 
 // Algorithm is the only signature algorithm the emulator verifies. The SDKs
@@ -303,7 +305,7 @@ func canonicalURI(path string) string {
 	}
 	segs := strings.Split(path, "/")
 	for i, s := range segs {
-		segs[i] = PercentEncode(s)
+		segs[i] = rpcv1.PercentEncode(s)
 	}
 	return strings.Join(segs, "/")
 }
@@ -323,30 +325,10 @@ func CanonicalQuery(q url.Values) string {
 		vals := slices.Clone(q[k])
 		slices.Sort(vals)
 		for _, v := range vals {
-			pairs = append(pairs, PercentEncode(k)+"="+PercentEncode(v))
+			pairs = append(pairs, rpcv1.PercentEncode(k)+"="+rpcv1.PercentEncode(v))
 		}
 	}
 	return strings.Join(pairs, "&")
-}
-
-// PercentEncode encodes s per RFC 3986 as the V3 documentation requires:
-// every byte except A-Z a-z 0-9 - _ . ~ becomes %XX, upper-case hex.
-func PercentEncode(s string) string {
-	const hexDigits = "0123456789ABCDEF"
-	var b strings.Builder
-	b.Grow(len(s))
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' ||
-			c == '-' || c == '_' || c == '.' || c == '~' {
-			b.WriteByte(c)
-			continue
-		}
-		b.WriteByte('%')
-		b.WriteByte(hexDigits[c>>4])
-		b.WriteByte(hexDigits[c&15])
-	}
-	return b.String()
 }
 
 // StringToSign is Algorithm \n hex(sha256(canonicalRequest)).

@@ -8,10 +8,11 @@ import (
 	"strings"
 )
 
-// percentEncode encodes s as the RPC signature requires (RFC 3986): every
+// PercentEncode encodes s as both RPC signatures require (RFC 3986; the V1
+// string to sign here, the V3 canonical request in package acs3): every
 // byte except A-Z a-z 0-9 - _ . ~ becomes %XX with upper-case hex, so a
 // space is %20 (never +) and * is %2A.
-func percentEncode(s string) string {
+func PercentEncode(s string) string {
 	const hex = "0123456789ABCDEF"
 	var b strings.Builder
 	b.Grow(len(s))
@@ -33,7 +34,7 @@ func percentEncode(s string) string {
 // method and every parameter but Signature, empty ones included (the SDK
 // signs SignatureType= with an empty value):
 //
-//	METHOD&%2F&percentEncode(k1=v1&k2=v2...)   keys sorted, each k and v percent-encoded
+//	METHOD&%2F&PercentEncode(k1=v1&k2=v2...)   keys sorted, each k and v percent-encoded
 func stringToSign(method string, p map[string]string) string {
 	keys := make([]string, 0, len(p))
 	for k := range p {
@@ -44,9 +45,9 @@ func stringToSign(method string, p map[string]string) string {
 	slices.Sort(keys)
 	pairs := make([]string, len(keys))
 	for i, k := range keys {
-		pairs[i] = percentEncode(k) + "=" + percentEncode(p[k])
+		pairs[i] = PercentEncode(k) + "=" + PercentEncode(p[k])
 	}
-	return method + "&" + percentEncode("/") + "&" + percentEncode(strings.Join(pairs, "&"))
+	return method + "&" + PercentEncode("/") + "&" + PercentEncode(strings.Join(pairs, "&"))
 }
 
 // signature is base64(HMAC-SHA1(secret + "&", stringToSign)).

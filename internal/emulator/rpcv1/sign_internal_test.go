@@ -40,8 +40,8 @@ func TestPercentEncode(t *testing.T) {
 		{"", ""},
 	}
 	for _, tt := range tests {
-		if got := percentEncode(tt.in); got != tt.want {
-			t.Errorf("percentEncode(%q) = %q, want %q", tt.in, got, tt.want)
+		if got := PercentEncode(tt.in); got != tt.want {
+			t.Errorf("PercentEncode(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }
