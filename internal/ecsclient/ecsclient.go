@@ -51,6 +51,40 @@ var regionPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCom
 
 // New returns an ECS client for cfg, or an error saying what in cfg is wrong.
 func New(cfg Config) (*ecs.Client, error) {
+	s, err := prepare(cfg, cfg.Endpoint)
+	if err != nil {
+		return nil, fmt.Errorf("ecsclient: %w", err)
+	}
+	// Built by hand rather than with ecs.NewClientWithOptions, which lazily
+	// fills the package-global ecs.EndpointMap (a data race when clients are
+	// built concurrently) and copies it into the client.
+	c := &ecs.Client{}
+	if err := c.InitWithOptions(cfg.Region, s.conf, s.cred); err != nil {
+		return nil, fmt.Errorf("ecsclient: %w", err)
+	}
+	// Set explicitly: otherwise the first call's per-API default sticks.
+	c.SetReadTimeout(s.conf.Timeout)
+	c.SetConnectTimeout(s.conf.Timeout)
+	if s.host != "" {
+		c.Domain = s.host
+	} else {
+		c.EndpointType = "regional" // ecs.<region>.aliyuncs.com
+	}
+	return c, nil
+}
+
+// setup is what every client of this package is built from.
+type setup struct {
+	conf *sdk.Config
+	cred credentials.CredentialsProvider
+	host string // "" for the SDK's own endpoint rule
+}
+
+// prepare checks cfg (every problem at once) and builds the SDK
+// configuration and credentials a client of endpoint needs: explicit scheme
+// and timeouts, AutoRetry off (retries are the caller's, paced by its
+// budget), a transport of its own, static or STS credentials.
+func prepare(cfg Config, endpoint string) (setup, error) {
 	var errs []error
 	if cfg.Region == "" || !regionPattern().MatchString(cfg.Region) {
 		errs = append(errs, fmt.Errorf("region %q is not a region id", cfg.Region))
@@ -61,18 +95,17 @@ func New(cfg Config) (*ecs.Client, error) {
 	if cfg.Timeout < 0 {
 		errs = append(errs, fmt.Errorf("timeout %v is negative", cfg.Timeout))
 	}
-	scheme, host, err := parseEndpoint(cfg.Endpoint)
+	scheme, host, err := parseEndpoint(endpoint)
 	if err != nil {
 		errs = append(errs, err)
 	}
 	if err := errors.Join(errs...); err != nil {
-		return nil, fmt.Errorf("ecsclient: %w", err)
+		return setup{}, err
 	}
 	timeout := cfg.Timeout
 	if timeout == 0 {
 		timeout = DefaultTimeout
 	}
-
 	conf := sdk.NewConfig()
 	conf.Scheme = scheme // the SDK defaults to plain HTTP
 	conf.AutoRetry = false
@@ -81,30 +114,13 @@ func New(cfg Config) (*ecs.Client, error) {
 	conf.UserAgent = "ecs-image-share"
 	// A transport of its own: the SDK mutates the transport on each call.
 	conf.HttpTransport = http.DefaultTransport.(*http.Transport).Clone()
-
 	var cred credentials.CredentialsProvider
 	if cfg.SecurityToken != "" {
 		cred = credentials.NewStaticSTSCredentialsProvider(cfg.AccessKeyID, cfg.AccessKeySecret, cfg.SecurityToken)
 	} else {
 		cred = credentials.NewStaticAKCredentialsProvider(cfg.AccessKeyID, cfg.AccessKeySecret)
 	}
-
-	// Built by hand rather than with ecs.NewClientWithOptions, which lazily
-	// fills the package-global ecs.EndpointMap (a data race when clients are
-	// built concurrently) and copies it into the client.
-	c := &ecs.Client{}
-	if err := c.InitWithOptions(cfg.Region, conf, cred); err != nil {
-		return nil, fmt.Errorf("ecsclient: %w", err)
-	}
-	// Set explicitly: otherwise the first call's per-API default sticks.
-	c.SetReadTimeout(timeout)
-	c.SetConnectTimeout(timeout)
-	if host != "" {
-		c.Domain = host
-	} else {
-		c.EndpointType = "regional" // ecs.<region>.aliyuncs.com
-	}
-	return c, nil
+	return setup{conf: conf, cred: cred, host: host}, nil
 }
 
 // parseEndpoint splits an endpoint override into the SDK's scheme ("HTTP" or
@@ -144,52 +160,22 @@ const ResourceManagerEndpoint = "resourcemanager.aliyuncs.com"
 // is only the signing region (any valid region id). Like an ECS client, it
 // is not safe for concurrent use.
 func NewResourceManager(cfg Config) (*resourcemanager.Client, error) {
-	var errs []error
-	if cfg.Region == "" || !regionPattern().MatchString(cfg.Region) {
-		errs = append(errs, fmt.Errorf("region %q is not a region id", cfg.Region))
-	}
-	if cfg.AccessKeyID == "" || cfg.AccessKeySecret == "" {
-		errs = append(errs, errors.New("access key id and secret are required"))
-	}
-	if cfg.Timeout < 0 {
-		errs = append(errs, fmt.Errorf("timeout %v is negative", cfg.Timeout))
-	}
 	endpoint := cfg.Endpoint
 	if endpoint == "" {
 		endpoint = "https://" + ResourceManagerEndpoint
 	}
-	scheme, host, err := parseEndpoint(endpoint)
+	s, err := prepare(cfg, endpoint)
 	if err != nil {
-		errs = append(errs, err)
-	}
-	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("ecsclient: resource manager: %w", err)
-	}
-	timeout := cfg.Timeout
-	if timeout == 0 {
-		timeout = DefaultTimeout
-	}
-	conf := sdk.NewConfig()
-	conf.Scheme = scheme
-	conf.AutoRetry = false
-	conf.MaxRetryTime = 0
-	conf.Timeout = timeout
-	conf.UserAgent = "ecs-image-share"
-	conf.HttpTransport = http.DefaultTransport.(*http.Transport).Clone()
-	var cred credentials.CredentialsProvider
-	if cfg.SecurityToken != "" {
-		cred = credentials.NewStaticSTSCredentialsProvider(cfg.AccessKeyID, cfg.AccessKeySecret, cfg.SecurityToken)
-	} else {
-		cred = credentials.NewStaticAKCredentialsProvider(cfg.AccessKeyID, cfg.AccessKeySecret)
 	}
 	// By hand, as for ECS: resourcemanager.NewClientWithOptions fills the
 	// package-global EndpointMap lazily.
 	c := &resourcemanager.Client{}
-	if err := c.InitWithOptions(cfg.Region, conf, cred); err != nil {
+	if err := c.InitWithOptions(cfg.Region, s.conf, s.cred); err != nil {
 		return nil, fmt.Errorf("ecsclient: resource manager: %w", err)
 	}
-	c.SetReadTimeout(timeout)
-	c.SetConnectTimeout(timeout)
-	c.Domain = host
+	c.SetReadTimeout(s.conf.Timeout)
+	c.SetConnectTimeout(s.conf.Timeout)
+	c.Domain = s.host
 	return c, nil
 }
