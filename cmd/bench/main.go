@@ -2,7 +2,7 @@
 // peers, soaks the compiled function in injected faults, and prints a
 // markdown table of every figure beside its reference:
 //
-//	go run ./cmd/bench [-quick] [-soak-only] [-soak-events 2000] [-soak-timeout 5m]
+//	go run ./cmd/bench [-quick] [-soak-only] [-soak-events 2000] [-soak-timeout 5m] [-charts docs]
 //
 // It exits 1 when a soak invariant fails and 2 when a measurement could not
 // run; a missed performance target is reported in the table, not in the
@@ -34,6 +34,7 @@ func main() {
 	flag.Uint64Var(&cfg.Seed, "seed", 1, "seed of every generated workload and fault plan")
 	flag.BoolVar(&cfg.SoakOnly, "soak-only", false, "run only the soaks (at 660 s and 30 s work-queue visibility)")
 	out := flag.String("o", "", "also write the table to this file")
+	charts := flag.String("charts", "", "also draw the results as SVG charts into this folder (e.g. docs)")
 	flag.Parse()
 
 	cfg.Command = strings.TrimSpace("go run ./cmd/bench " + strings.Join(os.Args[1:], " "))
@@ -49,6 +50,15 @@ func main() {
 		if err == nil {
 			rep.Markdown(f)
 			err = f.Close()
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "bench: %v\n", err)
+		}
+	}
+	if *charts != "" {
+		paths, err := bench.WriteCharts(rep.Figures, *charts)
+		for _, p := range paths {
+			fmt.Fprintf(os.Stderr, "bench: wrote %s\n", p)
 		}
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "bench: %v\n", err)

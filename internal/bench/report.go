@@ -35,6 +35,8 @@ type Report struct {
 	Violations []string
 	// Errors are measurements that could not run.
 	Errors []string
+	// Figures are the results the charts draw (WriteCharts).
+	Figures Figures
 }
 
 // Markdown writes the report as one table per section, then the verdict.

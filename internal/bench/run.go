@@ -126,6 +126,7 @@ func Run(ctx context.Context, cfg Config) *Report {
 	if r, err := Efficiency(ctx, EfficiencyConfig{Images: n(200, 40), Seed: cfg.Seed}); err != nil {
 		fail("efficiency", err)
 	} else {
+		rep.Figures.Efficiency = r
 		rep.Sections = append(rep.Sections, Section{"API efficiency: ModifyImageSharePermission calls against ceil(max(adds, removes)/10)", r.Rows()})
 	}
 	done()
@@ -142,6 +143,7 @@ func Run(ctx context.Context, cfg Config) *Report {
 	if r, err := Latency(ctx, LatencyConfig{Runs: n(5, 3)}); err != nil {
 		fail("latency", err)
 	} else {
+		rep.Figures.Latency = r
 		rep.Sections = append(rep.Sections, Section{"Latency: one new image, 50 accounts, 20 ms per emulated call", r.Rows()})
 	}
 	done()
@@ -176,6 +178,7 @@ func Run(ctx context.Context, cfg Config) *Report {
 			continue
 		}
 		bulks[mode.Mode()] = r
+		rep.Figures.Bulk = append(rep.Figures.Bulk, r)
 		bulkRows = append(bulkRows, r.Rows()...)
 	}
 	if per, shared := bulks[BulkConfig{}.Mode()], bulks[BulkConfig{SharedBudget: true}.Mode()]; per != nil && shared != nil {
