@@ -174,7 +174,9 @@ func latencyChart(r *LatencyResult) (*plot.Plot, error) {
 	p.Title.Text = fmt.Sprintf("One new image shared with %d accounts, %s per call", r.Config.Accounts, r.Config.PerCall)
 	p.Y.Label.Text = "milliseconds (median)"
 	strategies := append([]LatencyStrategy(nil), r.Strategies...)
-	sort.SliceStable(strategies, func(i, j int) bool { return strategies[i].Strategy == stratProduct && strategies[j].Strategy != stratProduct })
+	sort.SliceStable(strategies, func(i, j int) bool {
+		return strategies[i].Strategy == stratProduct && strategies[j].Strategy != stratProduct
+	})
 	vals := plotter.Values{}
 	var names []string
 	for _, s := range strategies {
