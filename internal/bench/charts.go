@@ -24,7 +24,7 @@ const (
 	ChartCalls    = "bench-calls-per-image.svg"
 	ChartSweep    = "bench-sweep-progress.svg"
 	ChartLatency  = "bench-latency.svg"
-	chartWidth    = 16 * vg.Centimeter
+	chartWidth    = 20 * vg.Centimeter
 	chartHeight   = 9 * vg.Centimeter
 	maxLinePoints = 400
 )
@@ -73,14 +73,22 @@ func WriteCharts(f Figures, dir string) ([]string, error) {
 	return written, nil
 }
 
-// shortName is a strategy's name for an axis label.
-func shortName(s StrategyResult) string {
-	name := s.Strategy
+// axisName shortens a strategy's name for an axis label.
+func axisName(strategy string) string {
+	name := strategy
 	if i := strings.Index(name, " ("); i > 0 {
 		name = name[:i]
 	}
+	name = strings.Replace(name, "whole list in one call", "whole list", 1)
+	return strings.Replace(name, "one call per account", "per account", 1)
+}
+
+// shortName is a strategy's axis label, with the emulator's reading of more
+// than 10 ids for the whole-list call.
+func shortName(s StrategyResult) string {
+	name := axisName(s.Strategy)
 	if s.Strategy == stratWholeList {
-		name += " (" + s.MoreThan10 + ")"
+		name += ", " + s.MoreThan10
 	}
 	return name
 }
@@ -124,7 +132,7 @@ func callsChart(r *EfficiencyResult) (*plot.Plot, error) {
 	p.Legend.Add("all accounts exist", b1)
 	p.Legend.Add("1 image in 10 names an unknown account", b2)
 	p.Legend.Add(fmt.Sprintf("minimum, ceil(max(adds, removes)/10): %.2f", minimum), line)
-	p.Legend.Top = true
+	p.Legend.Top, p.Legend.Left = true, true
 	p.NominalX(names...)
 	p.Y.Min = 0
 	return p, nil
@@ -161,8 +169,7 @@ func sweepChart(runs []*BulkResult) (*plot.Plot, error) {
 		p.Add(l)
 		p.Legend.Add(fmt.Sprintf("%s: %s", r.Config.Mode(), r.Elapsed.Round(1e8)), l)
 	}
-	p.Legend.Top, p.Legend.Left = false, false
-	p.Legend.YOffs = vg.Points(-60)
+	p.Legend.Top, p.Legend.Left = true, true
 	p.Y.Min, p.Y.Max, p.X.Min = 0, 1, 0
 	return p, nil
 }
@@ -181,10 +188,7 @@ func latencyChart(r *LatencyResult) (*plot.Plot, error) {
 	var names []string
 	for _, s := range strategies {
 		vals = append(vals, float64(s.Median.Microseconds())/1000)
-		name := s.Strategy
-		if i := strings.Index(name, " ("); i > 0 {
-			name = name[:i]
-		}
+		name := axisName(s.Strategy)
 		if s.NotDone > 0 {
 			name += fmt.Sprintf(" [%d not shared]", s.NotDone)
 		}
@@ -203,7 +207,7 @@ func latencyChart(r *LatencyResult) (*plot.Plot, error) {
 	line.Color, line.Dashes = color.RGBA{R: 219, G: 68, B: 55, A: 255}, []vg.Length{vg.Points(4), vg.Points(3)}
 	p.Add(bars, line)
 	p.Legend.Add(fmt.Sprintf("floor, (%d + 2) × %s = %.0f ms", r.Minimum, r.Config.PerCall, floor), line)
-	p.Legend.Top = true
+	p.Legend.Top, p.Legend.Left = true, false
 	p.NominalX(names...)
 	p.Y.Min = 0
 	return p, nil

@@ -32,8 +32,9 @@ type Config struct {
 	ProgressTerminal bool
 }
 
-// benchSteps is the number of measurements Run reports progress on.
-const benchSteps = 9
+// benchSteps is the number of measurements Run reports progress on: build,
+// efficiency, distribution, latency, cold start, memory, three bulk sweeps, soak.
+const benchSteps = 10
 
 // steps reports each measurement's start and duration on w, one line each,
 // and on a terminal also a bar over all of them.
