@@ -33,8 +33,14 @@ type Config struct {
 }
 
 // benchSteps is the number of measurements Run reports progress on: build,
-// efficiency, distribution, latency, cold start, memory, three bulk sweeps, soak.
-const benchSteps = 10
+// efficiency, distribution, latency, cold start, memory, three bulk sweeps,
+// two soaks; with SoakOnly, build and the two soaks.
+func benchSteps(soakOnly bool) int {
+	if soakOnly {
+		return 3
+	}
+	return 11
+}
 
 // steps reports each measurement's start and duration on w, one line each,
 // and on a terminal also a bar over all of them.
@@ -93,7 +99,7 @@ func Run(ctx context.Context, cfg Config) *Report {
 	cfg.defaults()
 	rep := &Report{Command: cfg.Command, Machine: ThisMachine(), Started: time.Now()}
 	defer func() { rep.Elapsed = time.Since(rep.Started) }()
-	st := newSteps(cfg.Progress, cfg.ProgressTerminal, benchSteps)
+	st := newSteps(cfg.Progress, cfg.ProgressTerminal, benchSteps(cfg.SoakOnly))
 	defer st.finish()
 	step := st.start
 	fail := func(name string, err error) { rep.Errors = append(rep.Errors, fmt.Sprintf("%s: %v", name, err)) }
