@@ -7,30 +7,12 @@ import (
 	"github.com/imageshare/ecs-image-share/internal/emulator/rpcerr"
 )
 
-// apiError is an answer in the service's error format: a documented code,
-// the HTTP status the documentation gives it, and a message.
-type apiError struct {
-	Code    string
-	Status  int
-	Message string
-}
+// apiError is an answer in the service's error format (package rpcerr).
+type apiError = rpcerr.Error
 
-func (e *apiError) Error() string { return fmt.Sprintf("%s (%d): %s", e.Code, e.Status, e.Message) }
-
-// newError returns the error for code with its documented status and
-// message; msg, when given, replaces the message (a message naming the
-// parameter at fault, say). A code the table does not know is answered with
-// 400, so a world file can still inject it (with its own status if needed).
-func newError(code string, msg ...string) *apiError {
-	status, message, ok := lookup(code)
-	if !ok {
-		status, message = http.StatusBadRequest, "Injected fault "+code+"."
-	}
-	if len(msg) > 0 {
-		message = msg[0]
-	}
-	return &apiError{Code: code, Status: status, Message: message}
-}
+// newError returns the error for code from this service's table; msg, when
+// given, replaces the message.
+func newError(code string, msg ...string) *apiError { return rpcerr.New(lookup, code, msg...) }
 
 // missingParameter is MissingParameter worded as the seed reference words it.
 func missingParameter(name string) *apiError {

@@ -9,29 +9,12 @@ import (
 	"github.com/imageshare/ecs-image-share/internal/emulator/rpcerr"
 )
 
-// apiError is an answer in the service's error format: a documented code,
-// its HTTP status and a message.
-type apiError struct {
-	Code    string
-	Status  int
-	Message string
-}
+// apiError is an answer in the service's error format (package rpcerr).
+type apiError = rpcerr.Error
 
-func (e *apiError) Error() string { return fmt.Sprintf("%s (%d): %s", e.Code, e.Status, e.Message) }
-
-// newError returns the error for code with its documented status and
-// message. A code the table does not know is answered with 400, so a world
-// file can still inject it.
-func newError(code string, msg ...string) *apiError {
-	status, message, ok := lookup(code)
-	if !ok {
-		status, message = http.StatusBadRequest, "Injected fault "+code+"."
-	}
-	if len(msg) > 0 {
-		message = msg[0]
-	}
-	return &apiError{Code: code, Status: status, Message: message}
-}
+// newError returns the error for code from this service's table; msg, when
+// given, replaces the message.
+func newError(code string, msg ...string) *apiError { return rpcerr.New(lookup, code, msg...) }
 
 func invalidParameter(name, why string) *apiError {
 	msg := fmt.Sprintf("The specified parameter %q is not valid.", name)

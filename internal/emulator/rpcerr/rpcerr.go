@@ -6,7 +6,35 @@
 // so a common code carries the same status on every endpoint.
 package rpcerr
 
-import "net/http"
+import (
+	"fmt"
+	"net/http"
+)
+
+// Error is an answer in the RPC error format: a documented code, its HTTP
+// status and a message.
+type Error struct {
+	Code    string
+	Status  int
+	Message string
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("%s (%d): %s", e.Code, e.Status, e.Message) }
+
+// New returns the error for code with the status and message table gives it;
+// msg, when given, replaces the message (one naming the parameter at fault,
+// say). A code the table does not know is answered with 400, so a world
+// file can still inject it.
+func New(table func(code string) (status int, message string, ok bool), code string, msg ...string) *Error {
+	status, message, ok := table(code)
+	if !ok {
+		status, message = http.StatusBadRequest, "Injected fault "+code+"."
+	}
+	if len(msg) > 0 {
+		message = msg[0]
+	}
+	return &Error{Code: code, Status: status, Message: message}
+}
 
 // Common returns the status and message of a code common to every RPC API,
 // and whether code is one.
