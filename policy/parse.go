@@ -359,20 +359,7 @@ func (d *decoder) boolean(n *yaml.Node, path string) bool {
 }
 
 func (d *decoder) maxRemovals(n *yaml.Node, path string) *int {
-	const want = "a whole number (0 or more)"
-	if !d.scalar(n, path, want) {
-		return nil
-	}
-	var v int
-	switch {
-	case n.ShortTag() != "!!int" || n.Decode(&v) != nil:
-		d.errorf(n, path, "want %s, got %s", want, describe(n))
-	case v < 0:
-		d.errorf(n, path, "must be 0 or more, got %d (0 allows no removals at all)", v)
-	default:
-		return &v
-	}
-	return nil
+	return d.wholeAtLeast(n, path, 0, "0 allows no removals at all")
 }
 
 // maxShares reads maxSharesPerImage: the per-image share quota of the
@@ -380,7 +367,13 @@ func (d *decoder) maxRemovals(n *yaml.Node, path string) *int {
 // ticket"). 0 would mean no image could be shared at all, which is never
 // what a policy means, so the least is 1.
 func (d *decoder) maxShares(n *yaml.Node, path string) *int {
-	const want = "a whole number (1 or more)"
+	return d.wholeAtLeast(n, path, 1, "the quota ECS grants is 50 unless raised by a ticket")
+}
+
+// wholeAtLeast reads a whole number of at least least; below it, the error
+// says why with hint.
+func (d *decoder) wholeAtLeast(n *yaml.Node, path string, least int, hint string) *int {
+	want := fmt.Sprintf("a whole number (%d or more)", least)
 	if !d.scalar(n, path, want) {
 		return nil
 	}
@@ -388,8 +381,8 @@ func (d *decoder) maxShares(n *yaml.Node, path string) *int {
 	switch {
 	case n.ShortTag() != "!!int" || n.Decode(&v) != nil:
 		d.errorf(n, path, "want %s, got %s", want, describe(n))
-	case v < 1:
-		d.errorf(n, path, "must be 1 or more, got %d (the quota ECS grants is 50 unless raised by a ticket)", v)
+	case v < least:
+		d.errorf(n, path, "must be %d or more, got %d (%s)", least, v, hint)
 	default:
 		return &v
 	}
