@@ -210,21 +210,17 @@ func (r *reader) walk(folder string) walked {
 func (r *reader) accounts(folder string) ([]string, *outcome.Error) {
 	usable := UsableStatuses()
 	var out []string
-	for page := 1; ; page++ {
-		var resp *resourcemanager.ListAccountsForParentResponse
-		err := r.call(APIListAccounts, folder, func(timeout time.Duration) (err error) {
-			req := resourcemanager.CreateListAccountsForParentRequest()
-			req.ParentFolderId = folder
-			req.PageNumber = requests.NewInteger(page)
-			req.PageSize = requests.NewInteger(r.cfg.PageSize)
-			if timeout > 0 {
-				req.SetReadTimeout(timeout)
-			}
-			resp, err = r.cfg.Client.ListAccountsForParent(req)
-			return err
-		})
+	err := r.eachPage(APIListAccounts, folder, func(page int, timeout time.Duration) (got, total int, err error) {
+		req := resourcemanager.CreateListAccountsForParentRequest()
+		req.ParentFolderId = folder
+		req.PageNumber = requests.NewInteger(page)
+		req.PageSize = requests.NewInteger(r.cfg.PageSize)
+		if timeout > 0 {
+			req.SetReadTimeout(timeout)
+		}
+		resp, err := r.cfg.Client.ListAccountsForParent(req)
 		if err != nil {
-			return nil, err
+			return 0, 0, err
 		}
 		for _, a := range resp.Accounts.Account {
 			if slices.Contains(usable, a.Status) {
@@ -233,35 +229,48 @@ func (r *reader) accounts(folder string) ([]string, *outcome.Error) {
 				r.log.Info("directory member left out", "accountId", a.AccountId, "status", a.Status, "folderId", a.FolderId)
 			}
 		}
-		if len(resp.Accounts.Account) == 0 || page*r.cfg.PageSize >= resp.TotalCount {
-			return out, nil
-		}
-	}
+		return len(resp.Accounts.Account), resp.TotalCount, nil
+	})
+	return out, err
 }
 
 func (r *reader) subfolders(folder string) ([]string, *outcome.Error) {
 	var out []string
-	for page := 1; ; page++ {
-		var resp *resourcemanager.ListFoldersForParentResponse
-		err := r.call(APIListFolders, folder, func(timeout time.Duration) (err error) {
-			req := resourcemanager.CreateListFoldersForParentRequest()
-			req.ParentFolderId = folder
-			req.PageNumber = requests.NewInteger(page)
-			req.PageSize = requests.NewInteger(r.cfg.PageSize)
-			if timeout > 0 {
-				req.SetReadTimeout(timeout)
-			}
-			resp, err = r.cfg.Client.ListFoldersForParent(req)
-			return err
-		})
+	err := r.eachPage(APIListFolders, folder, func(page int, timeout time.Duration) (got, total int, err error) {
+		req := resourcemanager.CreateListFoldersForParentRequest()
+		req.ParentFolderId = folder
+		req.PageNumber = requests.NewInteger(page)
+		req.PageSize = requests.NewInteger(r.cfg.PageSize)
+		if timeout > 0 {
+			req.SetReadTimeout(timeout)
+		}
+		resp, err := r.cfg.Client.ListFoldersForParent(req)
 		if err != nil {
-			return nil, err
+			return 0, 0, err
 		}
 		for _, f := range resp.Folders.Folder {
 			out = append(out, f.FolderId)
 		}
-		if len(resp.Folders.Folder) == 0 || page*r.cfg.PageSize >= resp.TotalCount {
-			return out, nil
+		return len(resp.Folders.Folder), resp.TotalCount, nil
+	})
+	return out, err
+}
+
+// eachPage calls fetch (through r.call: budget, retries) for pages 1, 2, ...
+// of api under folder until a page comes back empty or the pages read cover
+// the total the service reports. fetch takes a page's items only once its
+// call succeeded, so a retried call adds nothing twice.
+func (r *reader) eachPage(api, folder string, fetch func(page int, timeout time.Duration) (got, total int, err error)) *outcome.Error {
+	for page := 1; ; page++ {
+		var got, total int
+		if err := r.call(api, folder, func(timeout time.Duration) (err error) {
+			got, total, err = fetch(page, timeout)
+			return err
+		}); err != nil {
+			return err
+		}
+		if got == 0 || page*r.cfg.PageSize >= total {
+			return nil
 		}
 	}
 }
