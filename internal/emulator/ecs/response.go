@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"net/http"
+
+	"github.com/imageshare/ecs-image-share/internal/emulator/rpcerr"
 )
 
 // writer answers one request in the format it asked for (JSON by default).
@@ -15,15 +17,8 @@ type writer struct {
 	action    string // set once routed; names the XML root element
 }
 
-// errorBody is the service's error answer. All five fields are strings on
-// the wire: the Go SDK type-asserts them and panics on anything else.
-type errorBody struct {
-	RequestID string `json:"RequestId" xml:"RequestId"`
-	HostID    string `json:"HostId" xml:"HostId"`
-	Code      string `json:"Code" xml:"Code"`
-	Message   string `json:"Message" xml:"Message"`
-	Recommend string `json:"Recommend" xml:"Recommend"`
-}
+// errorBody is the service's error answer (package rpcerr).
+type errorBody = rpcerr.Body
 
 func (o *writer) fail(e *apiError) {
 	host := o.r.Host

@@ -52,6 +52,7 @@ import (
 	"github.com/imageshare/ecs-image-share/internal/clock"
 	"github.com/imageshare/ecs-image-share/internal/emulator/acs3"
 	"github.com/imageshare/ecs-image-share/internal/emulator/fault"
+	"github.com/imageshare/ecs-image-share/internal/emulator/rpcerr"
 	"github.com/imageshare/ecs-image-share/internal/emulator/rpcv1"
 	"github.com/imageshare/ecs-image-share/internal/emulator/world"
 )
@@ -359,15 +360,8 @@ type writer struct {
 	action    string
 }
 
-// errorBody is the service's error answer; every field a string, as the Go
-// SDK type-asserts them.
-type errorBody struct {
-	RequestID string `json:"RequestId" xml:"RequestId"`
-	HostID    string `json:"HostId" xml:"HostId"`
-	Code      string `json:"Code" xml:"Code"`
-	Message   string `json:"Message" xml:"Message"`
-	Recommend string `json:"Recommend" xml:"Recommend"`
-}
+// errorBody is the service's error answer (package rpcerr).
+type errorBody = rpcerr.Body
 
 func (o *writer) fail(e *apiError) {
 	host := o.r.Host

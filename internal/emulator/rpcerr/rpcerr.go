@@ -21,6 +21,16 @@ type Error struct {
 
 func (e *Error) Error() string { return fmt.Sprintf("%s (%d): %s", e.Code, e.Status, e.Message) }
 
+// Body is the RPC error answer on the wire, in JSON or XML. All five fields
+// are strings: the Go SDK type-asserts them and panics on anything else.
+type Body struct {
+	RequestID string `json:"RequestId" xml:"RequestId"`
+	HostID    string `json:"HostId" xml:"HostId"`
+	Code      string `json:"Code" xml:"Code"`
+	Message   string `json:"Message" xml:"Message"`
+	Recommend string `json:"Recommend" xml:"Recommend"`
+}
+
 // New returns the error for code with the status and message table gives it;
 // msg, when given, replaces the message (one naming the parameter at fault,
 // say). A code the table does not know is answered with 400, so a world
