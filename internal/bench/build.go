@@ -17,8 +17,14 @@ type Binaries struct {
 	Hello    string
 }
 
-// helloPackage is the minimal go1 function the FC runtime tests use.
-const helloPackage = "./internal/emulator/fcrt/testdata/hello"
+const (
+	// functionPackage is what s.yaml's pre-deploy builds and deploys: the
+	// function without the workstation commands (the deploy tests keep the
+	// two in step).
+	functionPackage = "./cmd/function"
+	// helloPackage is the minimal go1 function the FC runtime tests use.
+	helloPackage = "./internal/emulator/fcrt/testdata/hello"
+)
 
 // Build compiles both binaries into dir, as Function Compute's go1 runtime
 // wants them: static (CGO_ENABLED=0) for linux on this machine's arch.
@@ -28,7 +34,7 @@ func Build(ctx context.Context, dir string) (Binaries, error) {
 		return Binaries{}, err
 	}
 	b := Binaries{Function: filepath.Join(dir, "function"), Hello: filepath.Join(dir, "hello")}
-	for out, pkg := range map[string]string{b.Function: ".", b.Hello: helloPackage} {
+	for out, pkg := range map[string]string{b.Function: functionPackage, b.Hello: helloPackage} {
 		cmd := exec.CommandContext(ctx, "go", "build", "-o", out, pkg)
 		cmd.Dir = root
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")

@@ -8,6 +8,8 @@ import (
 	"io"
 	"io/fs"
 	"sort"
+
+	"github.com/imageshare/ecs-image-share/internal/function"
 )
 
 // Env is what a command may touch: nothing global.
@@ -55,7 +57,7 @@ func commands() map[string]command {
 func Run(ctx context.Context, args []string, env Env) int {
 	cmds := commands()
 	if len(args) == 0 && env.Getenv("FC_RUNTIME_API") != "" {
-		return runFunction(env)
+		return function.Run(env.Getenv, env.Stderr)
 	}
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
 		usage(env.Stderr, cmds)

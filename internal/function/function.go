@@ -1,8 +1,13 @@
-package cli
+// Package function runs the binary as the Function Compute function: it
+// reads the configuration and policy once and serves invocations. Both the
+// deployed build (cmd/function) and the workstation binary (main.go, when
+// FC_RUNTIME_API is set) start here.
+package function
 
 import (
 	"context"
 	"errors"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -14,15 +19,16 @@ import (
 	"github.com/imageshare/ecs-image-share/policy"
 )
 
-// runFunction serves Function Compute invocations until the process ends.
+// Run serves Function Compute invocations until the process ends; getenv
+// reads the process environment and logs go to stderr.
 // Configuration and policy are read once; when either is unusable every
 // invocation fails with a message saying why, rather than the process
 // crashing in a loop the platform would only report as a start failure.
-func runFunction(env Env) int {
-	cfg, cfgErr := handler.ConfigFromEnv(env.Getenv)
+func Run(getenv func(string) string, stderr io.Writer) int {
+	cfg, cfgErr := handler.ConfigFromEnv(getenv)
 	// Scrubbed by pattern here (the credentials come per invocation, and
 	// the handler adds a scrubber of them to each invocation's logger).
-	log := slog.New(redact.New().Handler(slog.NewJSONHandler(env.Stderr, &slog.HandlerOptions{Level: cfg.LogLevel})))
+	log := slog.New(redact.New().Handler(slog.NewJSONHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel})))
 	if cfgErr != nil {
 		log.Error("unusable configuration", "err", cfgErr)
 		fc.Start(func(context.Context, []byte) (handler.Summary, error) { return handler.Summary{}, cfgErr })
