@@ -11,6 +11,7 @@ import (
 
 	"github.com/imageshare/ecs-image-share/internal/ecsclient"
 	"github.com/imageshare/ecs-image-share/internal/mnsclient"
+	"github.com/imageshare/ecs-image-share/ledger"
 	"github.com/imageshare/ecs-image-share/publish"
 )
 
@@ -41,17 +42,21 @@ type clients struct {
 	key Invocation
 	pub *publish.Publisher
 	ecs map[string][]*ecs.Client // idle clients per region
+	// shared is the ledger in LEDGER_BUCKET for the current credentials;
+	// local is the instance's own, used without a bucket.
+	shared ledger.Ledger
+	local  *ledger.Local
 }
 
 func newClients(cfg Config) *clients {
-	return &clients{cfg: cfg, timeout: 10 * time.Second, ecs: map[string][]*ecs.Client{}}
+	return &clients{cfg: cfg, timeout: 10 * time.Second, ecs: map[string][]*ecs.Client{}, local: ledger.NewLocal()}
 }
 
 // refresh makes the cache serve inv's credentials.
 func (c *clients) refresh(inv Invocation) {
 	key := Invocation{AccountID: inv.AccountID, Region: inv.Region, Credentials: inv.Credentials}
 	if c.key != key {
-		c.key, c.pub, c.ecs = key, nil, map[string][]*ecs.Client{}
+		c.key, c.pub, c.ecs, c.shared = key, nil, map[string][]*ecs.Client{}, nil
 	}
 }
 
@@ -124,4 +129,32 @@ func (c *clients) putECS(inv Invocation, region string, cl *ecs.Client) {
 	if c.key.Credentials == inv.Credentials {
 		c.ecs[region] = append(c.ecs[region], cl)
 	}
+}
+
+// ledger returns the ledger of deferral steps: the shared one in
+// LEDGER_BUCKET for inv's credentials, or the instance's own without one.
+func (c *clients) ledger(inv Invocation) (ledger.Ledger, error) {
+	if c.cfg.Ledger.Bucket == "" {
+		return c.local, nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.refresh(inv)
+	if c.shared != nil {
+		return c.shared, nil
+	}
+	l, err := ledger.NewOSS(ledger.OSSConfig{
+		Bucket:          c.cfg.Ledger.Bucket,
+		Prefix:          c.cfg.Ledger.Prefix,
+		Region:          cmp.Or(c.cfg.Ledger.Region, inv.Region),
+		Endpoint:        c.cfg.Ledger.Endpoint,
+		AccessKeyID:     inv.Credentials.AccessKeyID,
+		AccessKeySecret: inv.Credentials.AccessKeySecret,
+		SecurityToken:   inv.Credentials.SecurityToken,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ledger: %w", err)
+	}
+	c.shared = l
+	return l, nil
 }

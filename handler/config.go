@@ -30,7 +30,12 @@ type Config struct {
 	// over HTTPS).
 	RMEndpoint string
 	DryRun     bool // DRY_RUN: plan everything, change nothing
-	LogLevel   slog.Level
+	// Ledger is where instances record the deferral steps they took, so
+	// that a duplicate delivery on another instance does not queue the same
+	// next attempt again (see package ledger). Without LEDGER_BUCKET each
+	// instance remembers only its own steps.
+	Ledger   LedgerConfig
+	LogLevel slog.Level
 
 	// WaitReady is how long one invocation waits for a Creating image before
 	// deferring it (WAIT_READY_SECONDS, default 60).
@@ -142,6 +147,15 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		FanOutImages:     integer("FANOUT_IMAGES_PER_MESSAGE", 10, 1, 100),
 		Base64Body:       boolean("BASE64_BODY"),
 		TopicStream:      boolean("TOPIC_STREAM"),
+		Ledger: LedgerConfig{
+			Bucket:   str("LEDGER_BUCKET", ""),
+			Region:   str("LEDGER_REGION", ""),
+			Endpoint: str("LEDGER_ENDPOINT", ""),
+			Prefix:   str("LEDGER_PREFIX", ""),
+		},
+	}
+	if c.Ledger.Bucket == "" && (c.Ledger.Region != "" || c.Ledger.Endpoint != "" || c.Ledger.Prefix != "") {
+		errs = append(errs, errors.New("LEDGER_REGION, LEDGER_ENDPOINT or LEDGER_PREFIX is set without LEDGER_BUCKET: name the bucket the ledger is kept in"))
 	}
 	// The key's value is never quoted in an error: it is a secret.
 	if key := str("REQUEST_KEY", ""); key != "" && len(key) < request.MinKeyBytes {
@@ -183,6 +197,14 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		return c, fmt.Errorf("configuration: %w", err)
 	}
 	return c, nil
+}
+
+// LedgerConfig places the shared ledger of deferral steps in an OSS bucket.
+type LedgerConfig struct {
+	Bucket   string // LEDGER_BUCKET; empty: each instance keeps its own
+	Region   string // LEDGER_REGION, default the function's region
+	Endpoint string // LEDGER_ENDPOINT, default the region's public OSS endpoint
+	Prefix   string // LEDGER_PREFIX, default ledger.DefaultPrefix
 }
 
 // parseAPIRates reads "API=rate" pairs separated by commas or spaces, each

@@ -75,7 +75,7 @@ func (s *session) distribute(ctx context.Context, it trigger.Item, req request.R
 			// The source's next attempt, already queued, makes this copy.
 		case res.Status == outcome.Deferred:
 			o.Status = outcome.Failed // unless the deferral is queued
-			if !s.deferImage(ctx, it, req, obs.ImageID, o) {
+			if s.deferImage(ctx, it, req, obs.ImageID, o) == deferFailed {
 				return refs
 			}
 			sourceDeferred = true
@@ -121,7 +121,7 @@ func (s *session) deferCopy(ctx context.Context, it trigger.Item, req request.Re
 	// deferImage queues attempt 2 after the first delay, and fails the
 	// invocation if it cannot (the copy would then be found and deferred
 	// again on the redelivery).
-	if s.deferImage(ctx, it, next, copyID, o) {
+	if s.deferImage(ctx, it, next, copyID, o) == deferQueued {
 		log.Info("copy's reconcile deferred", "copyImageId", copyID, "regionId", region)
 	}
 }

@@ -89,20 +89,6 @@ func (d *deliveries) claim(ctx context.Context, key string) (release func(ok boo
 	}
 }
 
-// has reports whether key was marked or worked to the end.
-func (d *deliveries) has(key string) bool {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.done.Contains(key)
-}
-
-// mark records key as done.
-func (d *deliveries) mark(key string) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.done.Add(key, struct{}{})
-}
-
 // deliveryKey identifies one attempt at one image of a request, or "" when
 // the request has no delivery identity to go by: a direct invocation or a
 // topic STREAM body is known only by a hash of its content, and the same

@@ -63,7 +63,7 @@ func (s *session) image(ctx context.Context, it trigger.Item, req request.Reques
 			defer func() { rel(chainOK) }()
 			defer func() { chainOK = ok }()
 		}
-		if s.deferImage(ctx, it, req, imageID, o) {
+		if s.deferImage(ctx, it, req, imageID, o) != deferFailed {
 			ok = s.publish(ctx, o)
 		}
 		// Not queued: the invocation fails and the event comes back, so an
@@ -179,10 +179,18 @@ func (s *session) directory(ctx context.Context) (snap *directory.Snapshot, firs
 	return s.dir, first
 }
 
+// deferral is what deferImage did.
+type deferral int
+
+const (
+	deferQueued deferral = iota // the next attempt is queued (now, or by an earlier delivery): publish "deferred"
+	deferFinal                  // no next attempt: publish the final ImageNotReady
+	deferFailed                 // could not queue: the invocation fails and the event comes back
+)
+
 // deferImage queues the request again for an image that is not Available
-// yet, or makes ImageNotReady final after the last attempt. It reports false
-// when the deferral could not be queued (and the invocation must fail).
-func (s *session) deferImage(ctx context.Context, it trigger.Item, req request.Request, imageID string, o *outcome.Outcome) bool {
+// yet, or makes ImageNotReady final after the last attempt.
+func (s *session) deferImage(ctx context.Context, it trigger.Item, req request.Request, imageID string, o *outcome.Outcome) deferral {
 	attempt := max(req.Attempt, 1)
 	cfg := s.h.cfg
 	if attempt >= cfg.DeferAttempts || !s.pub.CanDefer() || len(cfg.RequestKey) == 0 {
@@ -195,17 +203,35 @@ func (s *session) deferImage(ctx context.Context, it trigger.Item, req request.R
 		}
 		o.Error.Message += " (" + why + ")"
 		o.Error.Retryable = false
-		return true
+		return deferFinal
 	}
-	// A redelivery of an invocation that queued the next attempt and then
-	// failed (an outcome could not be published) must not queue it again:
-	// that would be a second chain.
-	queued := "queued\x00" + chainKey(it, req, imageID)
-	if s.h.seen.has(queued) {
-		s.log.Info("next attempt already queued by this instance", "imageId", imageID, "attempt", attempt)
+	// Each step of a chain is queued once. Every delivery of this attempt
+	// (a duplicate, a redelivery of an invocation that failed after
+	// queueing) claims the step; only the winner queues the next attempt,
+	// so the chain never forks. With a shared ledger this holds across
+	// instances; with the local one, within this instance.
+	step := "queued\x00" + chainKey(it, req, imageID)
+	log := s.log.With("imageId", imageID, "attempt", attempt)
+	led, err := s.h.clients.ledger(s.inv)
+	won := true
+	if err == nil {
+		won, err = led.Claim(ctx, step)
+	}
+	claimed := err == nil
+	switch {
+	case err != nil:
+		// Not knowing whether another instance queued it, queue: a second
+		// chain costs calls and a duplicate outcome; a lost chain leaves an
+		// image unshared until the next sweep.
+		log.Warn("ledger unavailable: queueing the next attempt without a claim; a duplicate delivery may fork the chain", "err", err)
+	case !won:
+		// Publish this attempt's outcome all the same (the same outcomeId
+		// and status): the delivery that queued it may have failed before
+		// publishing, and a second copy is what at-least-once allows.
+		log.Info("next attempt already queued for this step", "sharedLedger", led.Shared())
 		o.Status = outcome.Deferred
-		s.count(func(sum *Summary) { sum.Deferred++ })
-		return true
+		s.count(func(sum *Summary) { sum.Duplicates++ })
+		return deferQueued
 	}
 	next := req
 	next.ImageIDs, next.Attempt, next.Origin = []string{imageID}, attempt+1, it.SourceID
@@ -213,19 +239,21 @@ func (s *session) deferImage(ctx context.Context, it trigger.Item, req request.R
 	if err == nil {
 		err = s.pub.Defer(ctx, body, cfg.deferDelay(attempt))
 	}
-	if err == nil {
-		s.h.seen.mark(queued)
-	}
 	if err != nil {
-		// The image would be forgotten: fail the invocation so the platform
-		// delivers the event again.
-		s.log.Error("deferral not queued", "imageId", imageID, "err", err)
+		// The image would be forgotten: give the step back and fail the
+		// invocation so the platform delivers the event again.
+		log.Error("deferral not queued", "err", err)
+		if claimed {
+			if rerr := led.Release(context.WithoutCancel(ctx), step); rerr != nil {
+				log.Error("ledger: the step stays claimed though its next attempt was not queued; a redelivery will not queue it, the next sweep reconciles the image once it is Available", "err", rerr)
+			}
+		}
 		s.fail(fmt.Errorf("defer %s: %w", imageID, err))
-		return false
+		return deferFailed
 	}
 	o.Status = outcome.Deferred
 	s.count(func(sum *Summary) { sum.Deferred++ })
-	return true
+	return deferQueued
 }
 
 // decider turns the policy (for a reconcile) or the request (for share and

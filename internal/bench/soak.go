@@ -128,7 +128,7 @@ func Soak(ctx context.Context, cfg SoakConfig) (*SoakResult, error) {
 	r := &soakRun{
 		cfg: cfg, e: e, ctx: runCtx, jobs: make(chan func(*soakWorker)),
 		attempted: map[string]bool{}, delivered: map[string]bool{}, dead: map[string]bool{},
-		messageKeys: map[string]string{}, deliveries: map[string]int{},
+		messageKeys: map[string]string{}, deliveries: map[string]int{}, queued: map[string]queuedAttempt{},
 	}
 	var workers sync.WaitGroup
 	for i := range cfg.Streams {
@@ -174,6 +174,9 @@ func Soak(ctx context.Context, cfg SoakConfig) (*SoakResult, error) {
 		Policy: pol, Images: images, Final: map[string][]string{}, Events: events,
 		Attempted: r.attempted, Delivered: r.delivered, DeadLettered: r.dead, MessageKeys: r.messageKeys,
 		Modify: e.ECS.ModifyLog(), Panics: f.panics(),
+	}
+	for _, q := range r.queued {
+		rec.Queued = append(rec.Queued, q)
 	}
 	for _, im := range images {
 		rec.Final[im.ID] = e.ECS.SharedWith(im.ID)

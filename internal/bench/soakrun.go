@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/imageshare/ecs-image-share/internal/emulator/eventbridge"
+	"github.com/imageshare/ecs-image-share/request"
 )
 
 // soakRun is the delivery machinery: a dispatcher hands jobs to workers,
@@ -23,12 +24,15 @@ type soakRun struct {
 	step                       int
 	attempted, delivered, dead map[string]bool
 	messageKeys                map[string]string
-	deliveries                 map[string]int
-	unacked                    int
-	batchRetries               int
-	pending                    []pendingDelivery
-	pendingBatches             []pendingBatch
-	stats                      invocationStats
+	// queued are the next attempts the function queued, by the work
+	// queue's MessageId: each is one link of a chain of attempts.
+	queued         map[string]queuedAttempt
+	deliveries     map[string]int
+	unacked        int
+	batchRetries   int
+	pending        []pendingDelivery
+	pendingBatches []pendingBatch
+	stats          invocationStats
 }
 
 // pendingDelivery is an event to deliver again: a duplicate, or a retry of
@@ -277,6 +281,9 @@ func (w *soakWorker) sourceFor(queue string) *eventbridge.MNSSource {
 // would: ack, schedule a retry, or give up (dead-letter).
 func (r *soakRun) deliverBatch(w *soakWorker, queue string, b *eventbridge.Batch) {
 	src := w.sourceFor(queue)
+	if queue == workQueue {
+		r.recordQueued(b.Payload)
+	}
 	keys := r.keysOf(b.Payload)
 	for _, k := range keys {
 		r.mark(r.attempted, k)
@@ -336,6 +343,34 @@ func (r *soakRun) keysOf(payload []byte) []string {
 		}
 	}
 	return keys
+}
+
+// recordQueued notes the next attempts in a work-queue batch: a message is
+// one link of a chain however many times it is delivered (its MessageId
+// stays), so two messages for one event, image and attempt are two chains.
+func (r *soakRun) recordQueued(payload []byte) {
+	var evs []struct {
+		Data struct {
+			MessageID   string `json:"messageId"`
+			MessageBody string `json:"messageBody"`
+		} `json:"data"`
+	}
+	_ = json.Unmarshal(payload, &evs)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, ev := range evs {
+		req, err := request.Parse([]byte(ev.Data.MessageBody))
+		if err != nil || req.Origin == "" || req.Sweep || req.Attempt < 2 {
+			continue // not a next attempt: a sweep's fan-out, or not the function's
+		}
+		key := req.CorrelationID
+		if key == "" {
+			key = req.Origin // an ActionTrail event: its id is the soak's key
+		}
+		for _, im := range req.ImageIDs {
+			r.queued[ev.Data.MessageID+"\x00"+im] = queuedAttempt{Event: key, Image: im, Attempt: req.Attempt, MessageID: ev.Data.MessageID}
+		}
+	}
 }
 
 func (r *soakRun) mark(m map[string]bool, key string) {

@@ -84,15 +84,26 @@ type soakRecord struct {
 	// MessageKeys maps MNS MessageIds (queue and topic) to event keys.
 	MessageKeys map[string]string
 	Outcomes    []outcome.Outcome // every copy, in queue order
-	Modify      []ecsemu.ModifyRecord
-	Panics      []string
+	// Queued are the next attempts the function queued on the work queue,
+	// one per message.
+	Queued []queuedAttempt
+	Modify []ecsemu.ModifyRecord
+	Panics []string
+}
+
+// queuedAttempt is one next attempt the function queued: one link of the
+// chain of attempts of an event's image.
+type queuedAttempt struct {
+	Event, Image string
+	Attempt      int
+	MessageID    string
 }
 
 // Tally is the soak's verdict.
 type Tally struct {
 	Copies, Distinct, Finals, Deferred, Duplicates int
 	// Forks are next attempts queued beyond the first, per event, image
-	// and attempt.
+	// and attempt (counted on the work queue, by message).
 	Forks    int
 	ByStatus map[outcome.Status]int
 	// Violations maps a category to examples (at most a few kept per
@@ -163,16 +174,12 @@ func tally(rec *soakRecord) *Tally {
 			t.violate(vUnassigned, "event %s got an outcome for image %q it does not name", k.event, k.image)
 		}
 		var finalIDs []string
-		deferredCopies := map[int]int{} // attempt → copies of its deferred outcome
 		for id, copies := range ids {
 			for _, c := range copies {
 				for _, f := range c.Failures {
 					if f.Code == outcome.VerificationFailed {
 						t.violate(vVerification, "event %s image %s outcome %s: %s %s", k.event, k.image, id, f.Account, f.Message)
 					}
-				}
-				if c.Status == outcome.Deferred {
-					deferredCopies[c.Attempt]++
 				}
 			}
 			t.Distinct++
@@ -192,11 +199,22 @@ func tally(rec *soakRecord) *Tally {
 		if len(finalIDs) > 1 {
 			t.violate(vManyFinals, "event %s image %s: %s", k.event, k.image, describeFinals(ids, finalIDs))
 		}
-		for _, attempt := range slices.Sorted(maps.Keys(deferredCopies)) {
-			if n := deferredCopies[attempt]; n > 1 {
-				t.Forks += n - 1
-				t.violate(vForked, "event %s image %s: attempt %d deferred %d times", k.event, k.image, attempt, n)
-			}
+	}
+	// One chain per event and image: each next attempt queued once.
+	type link struct {
+		chainKey
+		attempt int
+	}
+	links := map[link]int{}
+	for _, q := range rec.Queued {
+		links[link{chainKey{q.Event, q.Image}, q.Attempt}]++
+	}
+	for _, l := range slices.SortedFunc(maps.Keys(links), func(a, b link) int {
+		return cmp.Or(strings.Compare(a.event, b.event), strings.Compare(a.image, b.image), a.attempt-b.attempt)
+	}) {
+		if n := links[l]; n > 1 {
+			t.Forks += n - 1
+			t.violate(vForked, "event %s image %s: attempt %d queued %d times", l.event, l.image, l.attempt, n)
 		}
 	}
 	for _, ev := range rec.Events {

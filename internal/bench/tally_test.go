@@ -70,6 +70,14 @@ func TestTally(t *testing.T) {
 		{"two chains from one event", func(r *soakRecord) {
 			r.Outcomes = []outcome.Outcome{deferred("o1", 1), final("o2", 2, soakMembers[:12]), final("o3", 2, nil)}
 		}, []string{vManyFinals}},
+		{"one next attempt, delivered twice", func(r *soakRecord) {
+			r.Outcomes = []outcome.Outcome{deferred("o1", 1), deferred("o1", 1), final("o2", 2, soakMembers[:12])}
+			r.Queued = []queuedAttempt{{Event: "ev", Image: "m-1", Attempt: 2, MessageID: "q1"}}
+		}, nil},
+		{"the next attempt queued twice", func(r *soakRecord) {
+			r.Outcomes = []outcome.Outcome{deferred("o1", 1), final("o2", 2, soakMembers[:12])}
+			r.Queued = []queuedAttempt{{Event: "ev", Image: "m-1", Attempt: 2, MessageID: "q1"}, {Event: "ev", Image: "m-1", Attempt: 2, MessageID: "q2"}}
+		}, []string{vForked}},
 		{"deferred and final under one outcomeId", func(r *soakRecord) {
 			r.Outcomes = append(r.Outcomes, deferred("o1", 1))
 		}, []string{vConflict}},

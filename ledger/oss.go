@@ -1,0 +1,145 @@
+package ledger
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
+	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss/credentials"
+)
+
+// OSSConfig places the shared ledger in a bucket.
+type OSSConfig struct {
+	Bucket string
+	// Prefix is put before every object name (default DefaultPrefix). A
+	// lifecycle rule on it should expire records after a day or more: a
+	// record is only needed while duplicates of its step can still arrive.
+	Prefix string
+	// Region is the bucket's region; Endpoint, when set, overrides the
+	// region's public endpoint (an internal endpoint, or the emulator).
+	Region   string
+	Endpoint string
+	// Credentials are the invocation's STS credentials.
+	AccessKeyID, AccessKeySecret, SecurityToken string
+	// Timeout bounds one request (default 5 s).
+	Timeout time.Duration
+}
+
+// DefaultPrefix is where records go when OSSConfig.Prefix is empty.
+const DefaultPrefix = "ecs-image-share/steps/"
+
+// OSS is a ledger in an OSS bucket, shared by every instance.
+type OSS struct {
+	client *oss.Client
+	bucket string
+	prefix string
+}
+
+// NewOSS returns a ledger in cfg.Bucket.
+func NewOSS(cfg OSSConfig) (*OSS, error) {
+	if cfg.Bucket == "" || cfg.Region == "" {
+		return nil, errors.New("ledger: bucket and region are required")
+	}
+	if cfg.AccessKeyID == "" || cfg.AccessKeySecret == "" {
+		return nil, errors.New("ledger: credentials are required")
+	}
+	if cfg.Prefix == "" {
+		cfg.Prefix = DefaultPrefix
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = 5 * time.Second
+	}
+	c := oss.LoadDefaultConfig().
+		WithCredentialsProvider(credentials.NewStaticCredentialsProvider(cfg.AccessKeyID, cfg.AccessKeySecret, cfg.SecurityToken)).
+		WithRegion(cfg.Region).
+		WithConnectTimeout(cfg.Timeout).
+		WithReadWriteTimeout(cfg.Timeout)
+	if cfg.Endpoint != "" {
+		c = c.WithEndpoint(cfg.Endpoint)
+	}
+	return &OSS{client: oss.NewClient(c), bucket: cfg.Bucket, prefix: cfg.Prefix}, nil
+}
+
+// objectName is where key's record lives: a hash, so that keys of any
+// length and bytes make a valid, fixed-size name that says nothing of the
+// request (image ids and origins stay out of object listings).
+func (o *OSS) objectName(key string) string {
+	sum := sha256.Sum256([]byte(key))
+	return o.prefix + hex.EncodeToString(sum[:])
+}
+
+// Claim implements Ledger: a write that must not overwrite. The service
+// answers 409 FileAlreadyExists when the record is there already.
+func (o *OSS) Claim(ctx context.Context, key string) (bool, error) {
+	_, err := o.client.PutObject(ctx, &oss.PutObjectRequest{
+		Bucket:          oss.Ptr(o.bucket),
+		Key:             oss.Ptr(o.objectName(key)),
+		ForbidOverwrite: oss.Ptr("true"),
+		Body:            strings.NewReader("claimed\n"),
+	})
+	if err == nil {
+		return true, nil
+	}
+	var se *oss.ServiceError
+	if errors.As(err, &se) && se.Code == "FileAlreadyExists" {
+		return false, nil
+	}
+	return false, describe("claim", err)
+}
+
+// Release implements Ledger. Deleting a record that is not there succeeds.
+func (o *OSS) Release(ctx context.Context, key string) error {
+	_, err := o.client.DeleteObject(ctx, &oss.DeleteObjectRequest{
+		Bucket: oss.Ptr(o.bucket),
+		Key:    oss.Ptr(o.objectName(key)),
+	})
+	if err != nil {
+		return describe("release", err)
+	}
+	return nil
+}
+
+// Shared implements Ledger.
+func (o *OSS) Shared() bool { return true }
+
+// Error is a ledger request that failed.
+type Error struct {
+	Op        string
+	Code      string // the service's error code, "" for a network error
+	Status    int
+	RequestID string
+	Err       error
+}
+
+func (e *Error) Error() string {
+	if e.Code == "" {
+		return fmt.Sprintf("ledger %s: %v", e.Op, e.Err)
+	}
+	return fmt.Sprintf("ledger %s: %s (HTTP %d, RequestId %s)", e.Op, e.Code, e.Status, e.RequestID)
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+// Retryable reports whether the same request may succeed later: a
+// throttled or failed service, or the network. A refusal (no such bucket,
+// access denied) is not.
+func (e *Error) Retryable() bool {
+	return e.Code == "" || e.Status == http.StatusTooManyRequests || e.Status >= 500
+}
+
+// describe keeps the service's code, status and request id and drops the
+// SDK's multi-line message.
+func describe(op string, err error) *Error {
+	e := &Error{Op: op, Err: err}
+	var se *oss.ServiceError
+	if errors.As(err, &se) {
+		e.Code, e.Status, e.RequestID = se.Code, se.StatusCode, se.RequestID
+	}
+	return e
+}
