@@ -34,6 +34,23 @@ func (s *session) image(ctx context.Context, it trigger.Item, req request.Reques
 	}
 	ok := false
 	defer func() { release(ok) }()
+	if key != "" && s.stepQueued(ctx, it, req, imageID, log) {
+		// This attempt was deferred before and its next attempt queued (a
+		// duplicate, or a redelivery of an invocation that failed later):
+		// the next attempt does the work. Working it here as well would
+		// publish a second, different outcome under this attempt's id.
+		o := newOutcome(it, req.Action, req.RegionID, imageID, max(req.Attempt, 1))
+		o.DryRun = req.DryRun || s.h.cfg.DryRun
+		o.Status = outcome.Deferred
+		o.Error = &outcome.Error{Code: outcome.ImageNotReady, Retryable: true,
+			Message: fmt.Sprintf("not ready at this attempt; attempt %d is queued", max(req.Attempt, 1)+1)}
+		if req.CorrelationID != "" {
+			o.CorrelationID = req.CorrelationID
+		}
+		s.count(func(sum *Summary) { sum.Duplicates++ })
+		ok = s.publish(ctx, o)
+		return
+	}
 	wait := s.waitReady(it)
 	if req.Sweep {
 		wait = 0 // as the inline sweep: an image being created is its creation event's business
@@ -48,21 +65,6 @@ func (s *session) image(ctx context.Context, it trigger.Item, req request.Reques
 		return
 	}
 	if o.Error != nil && o.Error.Code == outcome.ImageNotReady {
-		if key == "" {
-			// No delivery id (a direct invocation): the same request sent
-			// again runs again, but while the image is not ready it must
-			// not start a second chain of attempts beside the first.
-			rel, dup := s.h.seen.claim(ctx, "chain\x00"+chainKey(it, req, imageID))
-			if dup {
-				log.Info("not ready, and this request's chain of attempts is already queued", "imageId", imageID, "attempt", max(req.Attempt, 1))
-				s.count(func(sum *Summary) { sum.Duplicates++ })
-				ok = true
-				return
-			}
-			chainOK := false
-			defer func() { rel(chainOK) }()
-			defer func() { chainOK = ok }()
-		}
 		if s.deferImage(ctx, it, req, imageID, o) != deferFailed {
 			ok = s.publish(ctx, o)
 		}
@@ -179,6 +181,32 @@ func (s *session) directory(ctx context.Context) (snap *directory.Snapshot, firs
 	return s.dir, first
 }
 
+// stepQueued reports whether this attempt at the image was deferred already
+// and its next attempt queued, by this instance or (with a shared ledger)
+// another. It is asked only of deliveries with an identity: a direct
+// invocation sent again on purpose runs again. Sweeps never defer; a function that cannot defer has no steps.
+// When the ledger cannot be read the attempt is worked: at worst its
+// outcome is published twice, differently, never lost.
+func (s *session) stepQueued(ctx context.Context, it trigger.Item, req request.Request, imageID string, log *slog.Logger) bool {
+	if req.Sweep || !s.pub.CanDefer() || len(s.h.cfg.RequestKey) == 0 {
+		return false
+	}
+	led, err := s.h.clients.ledger(s.inv)
+	queued := false
+	if err == nil {
+		queued, err = led.Has(ctx, stepKey(it, req, imageID))
+	}
+	if err != nil {
+		log.Warn("ledger unavailable: working the attempt without knowing whether it was deferred already", "imageId", imageID, "err", err)
+	}
+	return queued
+}
+
+// stepKey names, in the ledger, the deferral of one attempt at one image.
+func stepKey(it trigger.Item, req request.Request, imageID string) string {
+	return "queued\x00" + chainKey(it, req, imageID)
+}
+
 // deferral is what deferImage did.
 type deferral int
 
@@ -210,7 +238,7 @@ func (s *session) deferImage(ctx context.Context, it trigger.Item, req request.R
 	// queueing) claims the step; only the winner queues the next attempt,
 	// so the chain never forks. With a shared ledger this holds across
 	// instances; with the local one, within this instance.
-	step := "queued\x00" + chainKey(it, req, imageID)
+	step := stepKey(it, req, imageID)
 	log := s.log.With("imageId", imageID, "attempt", attempt)
 	led, err := s.h.clients.ledger(s.inv)
 	won := true

@@ -382,3 +382,33 @@ func TestRedeliveryAfterFailedPublishQueuesNoSecondAttempt(t *testing.T) {
 		t.Errorf("%d next attempts queued, want 1", n)
 	}
 }
+
+// TestRedeliveryAfterDeferralLeavesTheWorkToTheNextAttempt: an attempt that
+// was deferred (its next attempt queued) and is delivered again after the
+// image became ready publishes the same deferred outcome and changes
+// nothing; the queued attempt does the work. Working it again would publish
+// "succeeded" under the id already published as "deferred".
+func TestRedeliveryAfterDeferralLeavesTheWorkToTheNextAttempt(t *testing.T) {
+	f := newFixture(t)
+	f.emu.Faults.Add(world.Fault{API: "SendMessage", Queue: "outcomes", Code: "InternalError", Times: 5})
+	ev := mnsEvent("msg-1", `{"action":"reconcile","regionId":"cn-hangzhou","imageId":"m-creating-2"}`)
+	if _, err := f.handle(ev); err == nil {
+		t.Fatal("first delivery succeeded; want the outcome's publish to fail")
+	}
+	f.emu.Advance(5 * time.Minute) // m-creating-2 is Available now
+	outs := f.mustHandle(ev)
+	if len(outs) != 1 || outs[0].Status != outcome.Deferred || outs[0].Attempt != 1 {
+		t.Fatalf("redelivery: %+v, want attempt 1 deferred again", outs)
+	}
+	if shared := f.emu.ECS.SharedWith("m-creating-2"); len(shared) != 0 {
+		t.Errorf("the redelivery shared the image with %v; the queued attempt must do it", shared)
+	}
+	queued := f.emu.MNS.Messages("work")
+	if len(queued) != 1 {
+		t.Fatalf("%d next attempts queued, want 1", len(queued))
+	}
+	outs = f.mustHandle(mnsEvent("msg-2", queued[0].Body))
+	if len(outs) != 1 || outs[0].Status != outcome.Succeeded || outs[0].Attempt != 2 {
+		t.Fatalf("queued attempt: %+v, want attempt 2 succeeded", outs)
+	}
+}

@@ -30,6 +30,8 @@ type Ledger interface {
 	// error the caller does not know; it must not assume either answer
 	// without weighing what each mistake costs.
 	Claim(ctx context.Context, key string) (won bool, err error)
+	// Has reports whether key is recorded.
+	Has(ctx context.Context, key string) (bool, error)
 	// Release forgets a key this instance won but whose step it could not
 	// take (the next attempt could not be queued), so that a redelivery
 	// can claim it again.
@@ -67,6 +69,13 @@ func (l *Local) Claim(_ context.Context, key string) (bool, error) {
 	}
 	l.steps.Add(key, struct{}{})
 	return true, nil
+}
+
+// Has implements Ledger.
+func (l *Local) Has(_ context.Context, key string) (bool, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.steps.Contains(key), nil
 }
 
 // Release implements Ledger.

@@ -93,6 +93,22 @@ func (o *OSS) Claim(ctx context.Context, key string) (bool, error) {
 	return false, describe("claim", err)
 }
 
+// Has implements Ledger: HeadObject, 404 when there is no record.
+func (o *OSS) Has(ctx context.Context, key string) (bool, error) {
+	_, err := o.client.HeadObject(ctx, &oss.HeadObjectRequest{
+		Bucket: oss.Ptr(o.bucket),
+		Key:    oss.Ptr(o.objectName(key)),
+	})
+	if err == nil {
+		return true, nil
+	}
+	var se *oss.ServiceError
+	if errors.As(err, &se) && se.StatusCode == http.StatusNotFound && se.Code != "NoSuchBucket" {
+		return false, nil
+	}
+	return false, describe("read", err)
+}
+
 // Release implements Ledger. Deleting a record that is not there succeeds.
 func (o *OSS) Release(ctx context.Context, key string) error {
 	_, err := o.client.DeleteObject(ctx, &oss.DeleteObjectRequest{
