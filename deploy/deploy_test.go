@@ -9,6 +9,7 @@ package deploy_test
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -29,6 +30,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/imageshare/ecs-image-share/handler"
+	"github.com/imageshare/ecs-image-share/ledger"
 	"github.com/imageshare/ecs-image-share/policy"
 	"github.com/imageshare/ecs-image-share/trigger"
 )
@@ -60,8 +62,11 @@ var requiredEnv = []string{
 // defaults: the MNS endpoint derived from the account and region, the
 // region's public ECS endpoint, TOPIC_STREAM (no MNS topic trigger is
 // deployed), and the per-API rate overrides and budget scope
-// (ECS_CALLS_PER_SECOND, set, already budgets each API).
-var optionalEnv = []string{"MNS_ENDPOINT", "ECS_ENDPOINT", "RM_ENDPOINT", "TOPIC_STREAM", "ECS_API_CALLS_PER_SECOND", "ECS_RATE_SCOPE"}
+// (ECS_CALLS_PER_SECOND, set, already budgets each API), and the ledger's
+// region (the function's), endpoint (the region's) and prefix (the one
+// deploy/ram-policy.json grants).
+var optionalEnv = []string{"MNS_ENDPOINT", "ECS_ENDPOINT", "RM_ENDPOINT", "TOPIC_STREAM", "ECS_API_CALLS_PER_SECOND", "ECS_RATE_SCOPE",
+	"LEDGER_REGION", "LEDGER_ENDPOINT", "LEDGER_PREFIX"}
 
 // ActionTrail event names: the five that create or re-tag an image, and the
 // older tagging APIs the trigger package also handles (docs/triggers.md).
@@ -1397,6 +1402,14 @@ func TestRAMPolicy(t *testing.T) {
 	}
 	if topic := env["OUTCOME_TOPIC"]; topic != "" {
 		want[grant{"mns:PublishMessage", fmt.Sprintf("acs:mns:%s:%s:/topics/%s/messages", region, account, topic)}] = true
+	}
+	// The ledger of deferral steps: a write that must not overwrite
+	// (PutObject), a read (HeadObject is authorized as oss:GetObject) and a
+	// delete, on the records only (acs:oss:*:{account}:{bucket}/{object}:
+	// https://www.alibabacloud.com/help/en/oss/user-guide/how-oss-works-with-ram).
+	records := fmt.Sprintf("acs:oss:*:%s:%s/%s*", account, env["LEDGER_BUCKET"], cmp.Or(env["LEDGER_PREFIX"], ledger.DefaultPrefix))
+	for _, a := range []string{"oss:PutObject", "oss:GetObject", "oss:DeleteObject"} {
+		want[grant{a, records}] = true
 	}
 	aic, _ := d.props["asyncInvokeConfig"].(map[string]any)
 	dc, _ := aic["destinationConfig"].(map[string]any)
