@@ -43,12 +43,13 @@ type Decision struct {
 
 // Call describes one incoming call, for matching.
 type Call struct {
-	API     string // ECS Action or MNS operation
+	API     string // ECS Action, MNS or OSS operation
 	ImageID string
 	Queue   string
 	Topic   string
+	Bucket  string
 	// Throttle names the code a rate-limited call gets in this service
-	// (Throttling for ECS, QpsLimitExceeded for MNS).
+	// (Throttling for ECS, QpsLimitExceeded for MNS and OSS).
 	Throttle string
 }
 
@@ -183,7 +184,8 @@ func (r *rule) matches(c Call) bool {
 	return (r.API == "*" || r.API == c.API) &&
 		(r.ImageID == "" || r.ImageID == c.ImageID) &&
 		(r.Queue == "" || r.Queue == c.Queue) &&
-		(r.Topic == "" || r.Topic == c.Topic)
+		(r.Topic == "" || r.Topic == c.Topic) &&
+		(r.Bucket == "" || r.Bucket == c.Bucket)
 }
 
 // Counts returns a copy of the number of calls received per API, every call

@@ -43,6 +43,8 @@ type World struct {
 	Regions []string `yaml:"regions"`
 	Queues  []Queue  `yaml:"queues"`
 	Topics  []Topic  `yaml:"topics"`
+	// Buckets are the OSS buckets that exist; any other name is NoSuchBucket.
+	Buckets []Bucket `yaml:"buckets"`
 	Images  []Image  `yaml:"images"`
 	Faults  []Fault  `yaml:"faults"`
 	// Latency is added to every call of an API (key "*" for every API), on
@@ -219,6 +221,24 @@ type Topic struct {
 	MaximumMessageSize int `yaml:"maximumMessageSize"`
 }
 
+// Bucket is an OSS bucket. In YAML it is either a name or a mapping.
+type Bucket struct {
+	Name string `yaml:"name"`
+	// Region the bucket lives in; default: the world's region. A V4
+	// signature must be scoped to it, as OSS requires.
+	Region string `yaml:"region"`
+}
+
+// UnmarshalYAML accepts a bare bucket name or a mapping.
+func (b *Bucket) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		b.Name = n.Value
+		return nil
+	}
+	type plain Bucket
+	return decodeStrict(n, (*plain)(b))
+}
+
 // Image is an ECS custom image.
 type Image struct {
 	ID     string `yaml:"id"`
@@ -247,18 +267,20 @@ type Image struct {
 // Fault is an injected failure. Faults are matched in order; each matching
 // call is counted, the first After pass, the next Times get the fault.
 type Fault struct {
-	// API is an ECS Action or an MNS operation (SendMessage, BatchSendMessage,
-	// PublishMessage, ReceiveMessage, ...), or "*" for any.
+	// API is an ECS Action, an MNS operation (SendMessage, BatchSendMessage,
+	// PublishMessage, ReceiveMessage, ...) or an OSS operation (PutObject,
+	// GetObject, HeadObject, DeleteObject), or "*" for any.
 	API string `yaml:"api"`
 	// Code is a documented error code of the API (answered with its
 	// documented status), or FaultTimeout, or FaultReset.
 	Code  string `yaml:"code"`
 	Times int    `yaml:"times"`
 	After int    `yaml:"after"`
-	// ImageID, Queue and Topic narrow the fault to one resource.
+	// ImageID, Queue, Topic and Bucket narrow the fault to one resource.
 	ImageID string `yaml:"imageId"`
 	Queue   string `yaml:"queue"`
 	Topic   string `yaml:"topic"`
+	Bucket  string `yaml:"bucket"`
 	// Apply makes a timeout or reset happen after the call took effect, the
 	// ambiguous failure a client must read back before retrying.
 	Apply bool `yaml:"apply"`
@@ -449,6 +471,11 @@ func (w *World) setDefaults() {
 	for i := range w.Topics {
 		if w.Topics[i].MaximumMessageSize == 0 {
 			w.Topics[i].MaximumMessageSize = 65536
+		}
+	}
+	for i := range w.Buckets {
+		if w.Buckets[i].Region == "" {
+			w.Buckets[i].Region = w.Region
 		}
 	}
 	for i := range w.Images {
@@ -643,6 +670,7 @@ func (w *World) validate(l *located) {
 			}
 		}
 	}
+	w.validateBuckets(l)
 	for i, im := range w.Images {
 		ip := fmt.Sprintf("images[%d]", i)
 		if !strings.HasPrefix(im.ID, "m-") || seen["i:"+im.ID] {
