@@ -62,6 +62,7 @@ func newEnv(t *testing.T, edit func(*world.World)) *env {
 type clientOpts struct {
 	secret, token string
 	keyID         string
+	region        string
 	v1            bool
 	attempts      int
 	optFns        []func(*oss.Options)
@@ -77,12 +78,15 @@ func (e *env) client(o clientOpts) *oss.Client {
 	if o.keyID == "" {
 		o.keyID = keyID
 	}
+	if o.region == "" {
+		o.region = region
+	}
 	if o.attempts == 0 {
 		o.attempts = 1
 	}
 	cfg := oss.LoadDefaultConfig().
 		WithCredentialsProvider(credentials.NewStaticCredentialsProvider(o.keyID, o.secret, o.token)).
-		WithRegion(region).
+		WithRegion(o.region).
 		WithEndpoint(e.srv.URL).
 		WithRetryMaxAttempts(o.attempts).
 		// Short backoff: a retry test should not wait the SDK's 200 ms+ jitter.
