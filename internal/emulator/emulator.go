@@ -1,10 +1,18 @@
-// Package emulator is an offline Alibaba Cloud: ECS RPC, MNS REST and the
-// Function Compute runtime API on one HTTP listener, seeded from a world file.
+// Package emulator is an offline Alibaba Cloud: ECS RPC, MNS REST, OSS and
+// the Function Compute runtime API on one HTTP listener, seeded from a world
+// file.
 // The real SDK clients talk to it unchanged, signatures verified, so code that
 // passes against it speaks the documented protocols.
 //
-// Routing on one address, as the services' own paths do not overlap:
+// Routing on one address. OSS is recognised first, by what only an OSS
+// request carries (its paths are any bucket and key, so they could be any
+// path); the other services' own paths do not overlap:
 //
+//	Authorization OSS4-HMAC-SHA256... or OSS <id>:..., any x-oss-* header,
+//	a presigned OSS query (OSSAccessKeyId, x-oss-signature), or
+//	Host <bucket>.oss-<region>.aliyuncs.com / oss-<region>.aliyuncs.com
+//	                                  OSS objects, path style /<bucket>/<key>
+//	                                  or virtual-hosted
 //	/?Action=...                      ECS RPC (Version 2014-05-26)
 //	/?Action=...&Version=2020-03-31   ResourceManager RPC: the same path as
 //	                                  ECS, so the RPC Version (query, form
@@ -30,6 +38,7 @@ import (
 	"github.com/imageshare/ecs-image-share/internal/emulator/fault"
 	"github.com/imageshare/ecs-image-share/internal/emulator/fcrt"
 	"github.com/imageshare/ecs-image-share/internal/emulator/mns"
+	"github.com/imageshare/ecs-image-share/internal/emulator/oss"
 	"github.com/imageshare/ecs-image-share/internal/emulator/resourcemanager"
 	"github.com/imageshare/ecs-image-share/internal/emulator/rpcv1"
 	"github.com/imageshare/ecs-image-share/internal/emulator/world"
@@ -43,6 +52,7 @@ type Emulator struct {
 	Faults  *fault.Injector
 	ECS     *ecs.Service
 	MNS     *mns.Service
+	OSS     *oss.Service
 	RM      *resourcemanager.Service
 	Runtime *fcrt.Runtime
 
@@ -66,6 +76,7 @@ func New(w *world.World, opt Options) *Emulator {
 	e := &Emulator{World: w, Clock: clk, Faults: fault.New(w), stop: make(chan struct{})}
 	e.ECS = ecs.New(w, clk, e.Faults, e.stop)
 	e.MNS = mns.New(w, clk, e.Faults, e.stop)
+	e.OSS = oss.New(w, clk, e.Faults, e.stop)
 	e.RM = resourcemanager.New(w, clk, e.Faults, e.stop, e.ECS.UseNonce)
 	e.Runtime = fcrt.New()
 	return e
@@ -74,6 +85,8 @@ func New(w *world.World, opt Options) *Emulator {
 // ServeHTTP routes a request to the service that owns its path.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch p := r.URL.Path; {
+	case isOSS(r):
+		e.OSS.ServeHTTP(w, r)
 	case strings.HasPrefix(p, "/queues") || strings.HasPrefix(p, "/topics"):
 		e.MNS.ServeHTTP(w, r)
 	case strings.HasPrefix(p, "/2020-11-11/runtime/"):
@@ -83,6 +96,25 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		e.ECS.ServeHTTP(w, r)
 	}
+}
+
+// isOSS reports whether r is an OSS request: signed with an OSS scheme,
+// carrying an x-oss-* header (every SDK request does: x-oss-date, or
+// x-oss-content-sha256), presigned for OSS, or addressed to an OSS host.
+// No ECS, ResourceManager, MNS or runtime request carries any of these.
+func isOSS(r *http.Request) bool {
+	if auth := r.Header.Get("Authorization"); strings.HasPrefix(auth, "OSS4-HMAC-SHA256 ") || strings.HasPrefix(auth, "OSS ") {
+		return true
+	}
+	for name := range r.Header {
+		if strings.HasPrefix(strings.ToLower(name), "x-oss-") {
+			return true
+		}
+	}
+	if q := r.URL.Query(); q.Has("OSSAccessKeyId") || q.Has("x-oss-signature") {
+		return true
+	}
+	return oss.IsOSSHost(r.Host)
 }
 
 // rpcVersion is the Version an RPC request names: in the query string (as
