@@ -1,5 +1,6 @@
 // Package world reads the emulator's world file: the accounts, images, queues,
-// topics, credentials and faults that an emulated Alibaba Cloud starts with.
+// topics, OSS buckets, credentials and faults that an emulated Alibaba Cloud
+// starts with.
 //
 // The format is the design's "World file" section, plus a few optional knobs
 // for tests (latency, rateLimit, moreThan10, regions). Unknown keys are errors,
