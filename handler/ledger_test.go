@@ -1,0 +1,98 @@
+package handler_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+
+	"github.com/imageshare/ecs-image-share/handler"
+	"github.com/imageshare/ecs-image-share/internal/emulator/world"
+	"github.com/imageshare/ecs-image-share/outcome"
+)
+
+// TestDuplicateOnAnotherInstanceQueuesOneNextAttempt: one delivery of an
+// event for an image that is not ready reaches two function instances at
+// once (every trigger delivers at least once). With the shared ledger the
+// next attempt is queued once; with each instance's own, twice: the fork
+// the ledger exists to prevent. Both instances publish the same deferred
+// outcome, under one outcomeId.
+func TestDuplicateOnAnotherInstanceQueuesOneNextAttempt(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		bucket     string
+		wantQueued int
+	}{
+		{"shared ledger", "ledger-bucket", 1},
+		{"each instance its own", "", 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := testWorld()
+			w.Buckets = append(w.Buckets, world.Bucket{Name: "ledger-bucket", Region: w.Region})
+			f := newFixtureIn(t, w, func(c *handler.Config, _ *handler.Deps) {
+				c.WaitReady = 0 // defer at once: the instances share the emulated clock
+				c.Ledger = handler.LedgerConfig{Bucket: tc.bucket}
+				if tc.bucket != "" {
+					c.Ledger.Endpoint = c.MNSEndpoint // the emulator serves OSS on the same address
+				}
+			})
+			other := handler.New(f.cfg, f.deps)
+			ev := mnsEvent("dup-1", `{"action":"reconcile","regionId":"cn-hangzhou","imageId":"m-creating-2"}`)
+			var wg sync.WaitGroup
+			for _, h := range []*handler.Handler{f.h, other} {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					if _, err := h.Handle(context.Background(), f.inv, []byte(ev)); err != nil {
+						t.Error(err)
+					}
+				}()
+			}
+			wg.Wait()
+			if n := len(f.emu.MNS.Messages("work")); n != tc.wantQueued {
+				t.Errorf("%d next attempts queued, want %d", n, tc.wantQueued)
+			}
+			outs := f.outcomes(t)
+			if len(outs) != 2 || outs[0].OutcomeID != outs[1].OutcomeID {
+				t.Fatalf("outcomes %+v, want two copies of one", outs)
+			}
+			for _, o := range outs {
+				if o.Status != outcome.Deferred {
+					t.Errorf("outcome %s, want deferred", o.Status)
+				}
+			}
+		})
+	}
+}
+
+// TestUnreachableLedgerStillDefers: a ledger bucket that does not exist
+// must not lose the image: the next attempt is queued without a claim.
+func TestUnreachableLedgerStillDefers(t *testing.T) {
+	f := newFixture(t, func(c *handler.Config, _ *handler.Deps) {
+		c.WaitReady = 0
+		c.Ledger = handler.LedgerConfig{Bucket: "no-such-bucket", Endpoint: c.MNSEndpoint}
+	})
+	outs := f.mustHandle(mnsEvent("m-1", `{"action":"reconcile","regionId":"cn-hangzhou","imageId":"m-creating-2"}`))
+	if len(outs) != 1 || outs[0].Status != outcome.Deferred {
+		t.Fatalf("outcomes %+v, want one deferred", outs)
+	}
+	if n := len(f.emu.MNS.Messages("work")); n != 1 {
+		t.Errorf("%d next attempts queued, want 1", n)
+	}
+}
+
+func TestLedgerConfig(t *testing.T) {
+	for _, k := range []string{"LEDGER_REGION", "LEDGER_ENDPOINT", "LEDGER_PREFIX"} {
+		_, err := handler.ConfigFromEnv(func(key string) string {
+			return map[string]string{"OUTCOME_QUEUE": "q", k: "x"}[key]
+		})
+		if err == nil {
+			t.Errorf("%s without LEDGER_BUCKET accepted", k)
+		}
+	}
+	cfg, err := handler.ConfigFromEnv(func(key string) string {
+		return map[string]string{"OUTCOME_QUEUE": "q", "LEDGER_BUCKET": "b", "LEDGER_PREFIX": "p/"}[key]
+	})
+	if err != nil || cfg.Ledger.Bucket != "b" || cfg.Ledger.Prefix != "p/" {
+		t.Fatalf("config %+v, %v", cfg.Ledger, err)
+	}
+}
