@@ -34,6 +34,14 @@ func (s *session) image(ctx context.Context, it trigger.Item, req request.Reques
 	}
 	ok := false
 	defer func() { release(ok) }()
+	won, done := s.claimWork(ctx, req, key, log)
+	if !won {
+		log.Info("duplicate delivery dropped: another instance works or worked this attempt", "imageId", imageID, "attempt", max(req.Attempt, 1))
+		s.count(func(sum *Summary) { sum.Duplicates++ })
+		ok = true
+		return
+	}
+	defer func() { done(ok) }()
 	if key != "" && s.stepQueued(ctx, it, req, imageID, log) {
 		// This attempt was deferred before and its next attempt queued (a
 		// duplicate, or a redelivery of an invocation that failed later):
@@ -202,6 +210,47 @@ func (s *session) stepQueued(ctx context.Context, it trigger.Item, req request.R
 	return queued
 }
 
+// claimWork claims, in the shared ledger, the working of one attempt the
+// function queued itself (a next attempt of a chain), so that two messages
+// of one attempt are worked once: a duplicate delivery on another instance,
+// or a second message left by a send that was retried after it had in fact
+// gone through. The instance's own duplicates are already dropped by
+// h.seen. done gives the claim back when the work did not end well (the
+// invocation fails and its redelivery must be able to claim it); a claim
+// whose holder was stopped is taken over once it is older than an
+// invocation can live. On a ledger error the attempt is worked: a second
+// worker costs calls, a dropped attempt an outcome.
+func (s *session) claimWork(ctx context.Context, req request.Request, key string, log *slog.Logger) (won bool, done func(ok bool)) {
+	noop := func(bool) {}
+	if key == "" || req.Origin == "" || req.Sweep {
+		return true, noop // not a link of a chain
+	}
+	led, err := s.h.clients.ledger(s.inv)
+	if err != nil || !led.Shared() {
+		return true, noop
+	}
+	lease := maxInvocation
+	if dl, ok := ctx.Deadline(); ok {
+		lease = time.Until(dl) + time.Minute
+	}
+	work := "work\x00" + key
+	if won, err = led.Claim(ctx, work, lease); err != nil {
+		log.Warn("ledger unavailable: working the attempt without a claim", "err", err)
+		return true, noop
+	}
+	return won, func(ok bool) {
+		if won && !ok {
+			if err := led.Release(context.WithoutCancel(ctx), work); err != nil {
+				log.Error("ledger: the attempt stays claimed though its work failed; its redelivery is dropped until the claim's lease ends", "err", err)
+			}
+		}
+	}
+}
+
+// maxInvocation bounds an invocation when its context has no deadline:
+// Function Compute's timeout in s.yaml is 600 s.
+const maxInvocation = 15 * time.Minute
+
 // stepKey names, in the ledger, the deferral of one attempt at one image.
 func stepKey(it trigger.Item, req request.Request, imageID string) string {
 	return "queued\x00" + chainKey(it, req, imageID)
@@ -243,7 +292,7 @@ func (s *session) deferImage(ctx context.Context, it trigger.Item, req request.R
 	led, err := s.h.clients.ledger(s.inv)
 	won := true
 	if err == nil {
-		won, err = led.Claim(ctx, step)
+		won, err = led.Claim(ctx, step, 0)
 	}
 	claimed := err == nil
 	switch {

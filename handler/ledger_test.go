@@ -2,12 +2,14 @@ package handler_test
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"testing"
 
 	"github.com/imageshare/ecs-image-share/handler"
 	"github.com/imageshare/ecs-image-share/internal/emulator/world"
 	"github.com/imageshare/ecs-image-share/outcome"
+	"github.com/imageshare/ecs-image-share/request"
 )
 
 // TestDuplicateOnAnotherInstanceQueuesOneNextAttempt: one delivery of an
@@ -94,5 +96,56 @@ func TestLedgerConfig(t *testing.T) {
 	})
 	if err != nil || cfg.Ledger.Bucket != "b" || cfg.Ledger.Prefix != "p/" {
 		t.Fatalf("config %+v, %v", cfg.Ledger, err)
+	}
+}
+
+// TestNextAttemptSentTwiceIsWorkedOnce: one next attempt arrives as two
+// messages (a send retried after it had gone through), each on its own
+// instance. With the shared ledger one instance works it and the other
+// drops its copy; without, both work it.
+func TestNextAttemptSentTwiceIsWorkedOnce(t *testing.T) {
+	for _, tc := range []struct {
+		name         string
+		bucket       string
+		wantOutcomes int
+	}{
+		{"shared ledger", "ledger-bucket", 1},
+		{"each instance its own", "", 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := testWorld()
+			w.Buckets = append(w.Buckets, world.Bucket{Name: "ledger-bucket", Region: w.Region})
+			f := newFixtureIn(t, w, func(c *handler.Config, _ *handler.Deps) {
+				c.Ledger = handler.LedgerConfig{Bucket: tc.bucket}
+				if tc.bucket != "" {
+					c.Ledger.Endpoint = c.MNSEndpoint
+				}
+			})
+			body, err := request.Seal(request.Request{Action: request.Reconcile, RegionID: "cn-hangzhou", ImageIDs: []string{"m-prod-1"},
+				Attempt: 2, Origin: "evt-1"}, []byte(testRequestKey))
+			if err != nil {
+				t.Fatal(err)
+			}
+			other := handler.New(f.cfg, f.deps)
+			var wg sync.WaitGroup
+			for i, h := range []*handler.Handler{f.h, other} {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					ev := mnsEvent(fmt.Sprintf("copy-%d", i), string(body))
+					if _, err := h.Handle(context.Background(), f.inv, []byte(ev)); err != nil {
+						t.Error(err)
+					}
+				}()
+			}
+			wg.Wait()
+			outs := f.outcomes(t)
+			if len(outs) != tc.wantOutcomes {
+				t.Fatalf("%d outcomes %+v, want %d", len(outs), outs, tc.wantOutcomes)
+			}
+			if got := f.shared("m-prod-1"); len(got) != 12 {
+				t.Errorf("shared with %d accounts, want 12", len(got))
+			}
+		})
 	}
 }

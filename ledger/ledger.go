@@ -19,6 +19,7 @@ package ledger
 import (
 	"context"
 	"sync"
+	"time"
 
 	lru "github.com/hashicorp/golang-lru/v2"
 )
@@ -26,10 +27,12 @@ import (
 // Ledger records claimed steps. Keys are opaque strings of any length.
 type Ledger interface {
 	// Claim records key. It reports whether this call recorded it (won),
-	// or it had been recorded before, by this instance or another. On an
+	// or it had been recorded before, by this instance or another. With a
+	// lease, a record older than the lease is taken over: its holder is
+	// gone (an invocation that outlived its timeout was stopped). On an
 	// error the caller does not know; it must not assume either answer
 	// without weighing what each mistake costs.
-	Claim(ctx context.Context, key string) (won bool, err error)
+	Claim(ctx context.Context, key string, lease time.Duration) (won bool, err error)
 	// Has reports whether key is recorded.
 	Has(ctx context.Context, key string) (bool, error)
 	// Release forgets a key this instance won but whose step it could not
@@ -48,26 +51,28 @@ const localSteps = 20000
 // Local is a ledger of this instance only.
 type Local struct {
 	mu    sync.Mutex
-	steps *lru.Cache[string, struct{}]
+	now   func() time.Time
+	steps *lru.Cache[string, time.Time] // key → when claimed
 }
 
 // NewLocal returns an empty local ledger.
 func NewLocal() *Local {
-	steps, err := lru.New[string, struct{}](localSteps)
+	steps, err := lru.New[string, time.Time](localSteps)
 	if err != nil {
 		panic(err) // only for a non-positive size
 	}
-	return &Local{steps: steps}
+	return &Local{steps: steps, now: time.Now}
 }
 
 // Claim implements Ledger.
-func (l *Local) Claim(_ context.Context, key string) (bool, error) {
+func (l *Local) Claim(_ context.Context, key string, lease time.Duration) (bool, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.steps.Contains(key) {
+	now := l.now()
+	if at, ok := l.steps.Get(key); ok && (lease <= 0 || now.Sub(at) < lease) {
 		return false, nil
 	}
-	l.steps.Add(key, struct{}{})
+	l.steps.Add(key, now)
 	return true, nil
 }
 

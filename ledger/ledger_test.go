@@ -52,22 +52,22 @@ func TestLedgers(t *testing.T) {
 			if has, err := l.Has(ctx, step); err != nil || has {
 				t.Fatalf("Has before any claim: %v, %v", has, err)
 			}
-			if won, err := l.Claim(ctx, step); err != nil || !won {
+			if won, err := l.Claim(ctx, step, 0); err != nil || !won {
 				t.Fatalf("first claim: %v, %v; want won", won, err)
 			}
-			if won, err := l.Claim(ctx, step); err != nil || won {
+			if won, err := l.Claim(ctx, step, 0); err != nil || won {
 				t.Fatalf("second claim: %v, %v; want lost", won, err)
 			}
 			if has, err := l.Has(ctx, step); err != nil || !has {
 				t.Fatalf("Has after the claim: %v, %v", has, err)
 			}
-			if won, err := l.Claim(ctx, step+"2"); err != nil || !won {
+			if won, err := l.Claim(ctx, step+"2", 0); err != nil || !won {
 				t.Fatalf("another step: %v, %v; want won", won, err)
 			}
 			if err := l.Release(ctx, step); err != nil {
 				t.Fatal(err)
 			}
-			if won, err := l.Claim(ctx, step); err != nil || !won {
+			if won, err := l.Claim(ctx, step, 0); err != nil || !won {
 				t.Fatalf("claim after release: %v, %v; want won", won, err)
 			}
 			if err := l.Release(ctx, "never claimed"); err != nil {
@@ -93,7 +93,7 @@ func TestOSSClaimHasOneWinner(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			won, err := l.Claim(context.Background(), "the same step")
+			won, err := l.Claim(context.Background(), "the same step", 0)
 			if err != nil {
 				t.Error(err)
 			}
@@ -111,7 +111,7 @@ func TestOSSClaimHasOneWinner(t *testing.T) {
 func TestOSSErrors(t *testing.T) {
 	missing, _ := newOSS(t, "no-such-bucket")
 	ctx := context.Background()
-	_, claimErr := missing.Claim(ctx, "k")
+	_, claimErr := missing.Claim(ctx, "k", 0)
 	_, hasErr := missing.Has(ctx, "k")
 	for name, err := range map[string]error{"claim": claimErr, "has": hasErr, "release": missing.Release(ctx, "k")} {
 		var le *ledger.Error
@@ -131,7 +131,7 @@ func TestOSSErrors(t *testing.T) {
 // listing says nothing of images or events, and any key makes a valid name.
 func TestOSSNamesSayNothing(t *testing.T) {
 	l, srv := newOSS(t, "ledger-bucket")
-	if _, err := l.Claim(context.Background(), "queued\x00evt-secret-origin\x00m-image-id"); err != nil {
+	if _, err := l.Claim(context.Background(), "queued\x00evt-secret-origin\x00m-image-id", 0); err != nil {
 		t.Fatal(err)
 	}
 	names := srv.OSS.Keys("ledger-bucket")
@@ -145,5 +145,30 @@ func TestOSSNamesSayNothing(t *testing.T) {
 	}
 	if !strings.HasPrefix(names[0], ledger.DefaultPrefix) {
 		t.Errorf("object name %q is not under %s", names[0], ledger.DefaultPrefix)
+	}
+}
+
+// TestOSSLease: a record younger than the lease stays its holder's; an older
+// one (its holder's invocation was stopped long ago) is taken over, by one
+// instance only. Age is the service's clock, moved here by the emulator.
+func TestOSSLease(t *testing.T) {
+	l, srv := newOSS(t, "ledger-bucket")
+	ctx := context.Background()
+	if won, err := l.Claim(ctx, "work", 10*time.Minute); err != nil || !won {
+		t.Fatalf("first claim: %v, %v", won, err)
+	}
+	srv.Advance(5 * time.Minute)
+	if won, err := l.Claim(ctx, "work", 10*time.Minute); err != nil || won {
+		t.Fatalf("claim within the lease: %v, %v; want lost", won, err)
+	}
+	srv.Advance(6 * time.Minute)
+	if won, err := l.Claim(ctx, "work", 10*time.Minute); err != nil || !won {
+		t.Fatalf("claim after the lease: %v, %v; want taken over", won, err)
+	}
+	if won, err := l.Claim(ctx, "work", 10*time.Minute); err != nil || won {
+		t.Fatalf("claim right after the takeover: %v, %v; want lost", won, err)
+	}
+	if won, err := l.Claim(ctx, "work", 0); err != nil || won {
+		t.Fatalf("claim without a lease: %v, %v; want lost", won, err)
 	}
 }

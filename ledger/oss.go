@@ -75,11 +75,33 @@ func (o *OSS) objectName(key string) string {
 }
 
 // Claim implements Ledger: a write that must not overwrite. The service
-// answers 409 FileAlreadyExists when the record is there already.
-func (o *OSS) Claim(ctx context.Context, key string) (bool, error) {
+// answers 409 FileAlreadyExists when the record is there already. A record
+// older than the lease is deleted and the write tried once more: of several
+// instances taking over at once, the write still lets only one win.
+func (o *OSS) Claim(ctx context.Context, key string, lease time.Duration) (bool, error) {
+	name := o.objectName(key)
+	won, err := o.put(ctx, name)
+	if err != nil || won || lease <= 0 {
+		return won, err
+	}
+	age, err := o.age(ctx, name)
+	switch {
+	case err != nil:
+		return false, err
+	case age < lease:
+		return false, nil
+	}
+	if _, err := o.client.DeleteObject(ctx, &oss.DeleteObjectRequest{Bucket: oss.Ptr(o.bucket), Key: oss.Ptr(name)}); err != nil {
+		return false, describe("take over", err)
+	}
+	return o.put(ctx, name)
+}
+
+// put writes a record unless one exists.
+func (o *OSS) put(ctx context.Context, name string) (bool, error) {
 	_, err := o.client.PutObject(ctx, &oss.PutObjectRequest{
 		Bucket:          oss.Ptr(o.bucket),
-		Key:             oss.Ptr(o.objectName(key)),
+		Key:             oss.Ptr(name),
 		ForbidOverwrite: oss.Ptr("true"),
 		Body:            strings.NewReader("claimed\n"),
 	})
@@ -91,6 +113,26 @@ func (o *OSS) Claim(ctx context.Context, key string) (bool, error) {
 		return false, nil
 	}
 	return false, describe("claim", err)
+}
+
+// age is how old a record is, by the service's own clock (its Date against
+// the record's Last-Modified), so that the instance's clock does not
+// matter. A record gone meanwhile is of age 0: someone else moved first.
+func (o *OSS) age(ctx context.Context, name string) (time.Duration, error) {
+	res, err := o.client.HeadObject(ctx, &oss.HeadObjectRequest{Bucket: oss.Ptr(o.bucket), Key: oss.Ptr(name)})
+	if err != nil {
+		var se *oss.ServiceError
+		if errors.As(err, &se) && se.StatusCode == http.StatusNotFound && se.Code != "NoSuchBucket" {
+			return 0, nil
+		}
+		return 0, describe("read", err)
+	}
+	modified, err1 := http.ParseTime(res.Headers.Get("Last-Modified"))
+	now, err2 := http.ParseTime(res.Headers.Get("Date"))
+	if err1 != nil || err2 != nil {
+		return 0, nil // cannot tell: treat the record as live
+	}
+	return now.Sub(modified), nil
 }
 
 // Has implements Ledger: HeadObject, 404 when there is no record.

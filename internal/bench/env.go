@@ -86,6 +86,7 @@ func newWorld(accts []string, queues ...world.Queue) *world.World {
 		Credentials: world.Credentials{AccessKeyID: accessKeyID, AccessKeySecret: accessKeySecret, SecurityToken: securityToken},
 		Accounts:    accts,
 		Queues:      withSizes(queues),
+		Buckets:     []world.Bucket{{Name: ledgerBucket, Region: region}},
 		MoreThan10:  world.MoreThan10Ignore,
 		StartTime:   time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
 	}

@@ -22,6 +22,9 @@ const (
 	outcomeTopic = "outcomes"
 	inputQueue   = "requests"
 	deadLetters  = "dlq" // where the soak's EventBridge sources put what they gave up on
+	// ledgerBucket holds the deferral steps every instance shares, as a
+	// production deployment's LEDGER_BUCKET does.
+	ledgerBucket = "bench-ledger"
 )
 
 // functionEnv is the function's environment against e: the policy file and
@@ -36,6 +39,8 @@ func functionEnv(e *emu, policyPath string, extra ...string) []string {
 		"MNS_ENDPOINT=" + e.url,
 		"ECS_ENDPOINT=" + e.url,
 		"RM_ENDPOINT=" + e.url,
+		"LEDGER_BUCKET=" + ledgerBucket,
+		"LEDGER_ENDPOINT=" + e.url,
 		"WAIT_READY_SECONDS=0",
 		"LOG_LEVEL=WARN",
 	}, extra...)

@@ -50,7 +50,7 @@ func (r *SoakResult) Rows() []Row {
 		Figure:    "soak: outcomes",
 		Measured:  fmt.Sprintf("%d messages, %d distinct outcomeIds, %d final, %d deferred", t.Copies, t.Distinct, t.Finals, t.Deferred),
 		Reference: "",
-		Note:      fmt.Sprintf("%d re-deliveries of an outcomeId; %d next attempts queued twice; statuses %v", t.Duplicates, t.Forks, t.ByStatus),
+		Note:      fmt.Sprintf("%d re-deliveries of an outcomeId; %d next attempts worked twice, %d sent twice; statuses %v", t.Duplicates, t.Forks, t.SentTwice, t.ByStatus),
 	}}
 	for _, inv := range invariants {
 		kind := "exactly-once"

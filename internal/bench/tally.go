@@ -102,10 +102,13 @@ type queuedAttempt struct {
 // Tally is the soak's verdict.
 type Tally struct {
 	Copies, Distinct, Finals, Deferred, Duplicates int
-	// Forks are next attempts queued beyond the first, per event, image
-	// and attempt (counted on the work queue, by message).
-	Forks    int
-	ByStatus map[outcome.Status]int
+	// Forks are next attempts worked beyond the first, per event, image
+	// and attempt: messages of one attempt that each did the attempt's
+	// work (published its outcome). SentTwice are next attempts queued as
+	// more than one message (a send retried after it had gone through, or
+	// a fork), whether or not the extra message was worked.
+	Forks, SentTwice int
+	ByStatus         map[outcome.Status]int
 	// Violations maps a category to examples (at most a few kept per
 	// category) and Counts to the number found.
 	Violations map[string][]string
@@ -200,21 +203,41 @@ func tally(rec *soakRecord) *Tally {
 			t.violate(vManyFinals, "event %s image %s: %s", k.event, k.image, describeFinals(ids, finalIDs))
 		}
 	}
-	// One chain per event and image: each next attempt queued once.
+	// One chain per event and image: each next attempt worked from one
+	// message. A second message of an attempt that was dropped unworked is
+	// a duplicate delivery, not a second chain.
 	type link struct {
 		chainKey
 		attempt int
 	}
-	links := map[link]int{}
+	queued := map[link]int{}
 	for _, q := range rec.Queued {
-		links[link{chainKey{q.Event, q.Image}, q.Attempt}]++
+		queued[link{chainKey{q.Event, q.Image}, q.Attempt}]++
 	}
-	for _, l := range slices.SortedFunc(maps.Keys(links), func(a, b link) int {
+	for _, n := range queued {
+		t.SentTwice += n - 1
+	}
+	worked := map[link]map[string]bool{} // → the messages that published its outcome
+	for k, ids := range chains {
+		for _, copies := range ids {
+			for _, c := range copies {
+				if c.Attempt < 2 || c.Trigger.Type != outcome.TriggerMNSQueue {
+					continue
+				}
+				l := link{k, c.Attempt}
+				if worked[l] == nil {
+					worked[l] = map[string]bool{}
+				}
+				worked[l][messageID(c.Trigger.EventID)] = true
+			}
+		}
+	}
+	for _, l := range slices.SortedFunc(maps.Keys(worked), func(a, b link) int {
 		return cmp.Or(strings.Compare(a.event, b.event), strings.Compare(a.image, b.image), a.attempt-b.attempt)
 	}) {
-		if n := links[l]; n > 1 {
+		if n := len(worked[l]); n > 1 {
 			t.Forks += n - 1
-			t.violate(vForked, "event %s image %s: attempt %d queued %d times", l.event, l.image, l.attempt, n)
+			t.violate(vForked, "event %s image %s: attempt %d worked from %d messages (%d queued)", l.event, l.image, l.attempt, n, queued[l])
 		}
 	}
 	for _, ev := range rec.Events {
@@ -256,12 +279,19 @@ func eventOf(o outcome.Outcome, messageKeys, creating map[string]string) string 
 		return creating[o.ImageID]
 	}
 	id := o.Trigger.EventID
-	if o.Trigger.Type == outcome.TriggerMNSQueue { // EventBridge's id is MessageId-DequeueCount
-		if i := strings.LastIndexByte(id, '-'); i > 0 {
-			id = id[:i]
-		}
+	if o.Trigger.Type == outcome.TriggerMNSQueue {
+		id = messageID(id)
 	}
 	return messageKeys[id]
+}
+
+// messageID is the MNS MessageId of an EventBridge MNS event id, which is
+// MessageId-DequeueCount: every delivery of one message has the same.
+func messageID(eventID string) string {
+	if i := strings.LastIndexByte(eventID, '-'); i > 0 {
+		return eventID[:i]
+	}
+	return eventID
 }
 
 // expectedImages are the images an event gets outcomes for ("" for a body

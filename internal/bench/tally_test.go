@@ -46,6 +46,13 @@ func deferred(id string, attempt int) outcome.Outcome {
 	return o
 }
 
+// viaMessage is o as delivered by the work-queue message of EventBridge
+// event id eventID (MessageId-DequeueCount).
+func viaMessage(o outcome.Outcome, eventID string) outcome.Outcome {
+	o.Trigger.EventID = eventID
+	return o
+}
+
 func TestTally(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -71,11 +78,15 @@ func TestTally(t *testing.T) {
 			r.Outcomes = []outcome.Outcome{deferred("o1", 1), final("o2", 2, soakMembers[:12]), final("o3", 2, nil)}
 		}, []string{vManyFinals}},
 		{"one next attempt, delivered twice", func(r *soakRecord) {
-			r.Outcomes = []outcome.Outcome{deferred("o1", 1), deferred("o1", 1), final("o2", 2, soakMembers[:12])}
+			r.Outcomes = []outcome.Outcome{deferred("o1", 1), deferred("o1", 1), viaMessage(final("o2", 2, soakMembers[:12]), "q1-1"), viaMessage(final("o2", 2, nil), "q1-2")}
 			r.Queued = []queuedAttempt{{Event: "ev", Image: "m-1", Attempt: 2, MessageID: "q1"}}
 		}, nil},
-		{"the next attempt queued twice", func(r *soakRecord) {
-			r.Outcomes = []outcome.Outcome{deferred("o1", 1), final("o2", 2, soakMembers[:12])}
+		{"the next attempt sent twice, one message worked", func(r *soakRecord) {
+			r.Outcomes = []outcome.Outcome{deferred("o1", 1), viaMessage(final("o2", 2, soakMembers[:12]), "q1-1")}
+			r.Queued = []queuedAttempt{{Event: "ev", Image: "m-1", Attempt: 2, MessageID: "q1"}, {Event: "ev", Image: "m-1", Attempt: 2, MessageID: "q2"}}
+		}, nil},
+		{"the next attempt worked from two messages", func(r *soakRecord) {
+			r.Outcomes = []outcome.Outcome{deferred("o1", 1), viaMessage(final("o2", 2, soakMembers[:12]), "q1-1"), viaMessage(final("o2", 2, nil), "q2-1")}
 			r.Queued = []queuedAttempt{{Event: "ev", Image: "m-1", Attempt: 2, MessageID: "q1"}, {Event: "ev", Image: "m-1", Attempt: 2, MessageID: "q2"}}
 		}, []string{vForked}},
 		{"deferred and final under one outcomeId", func(r *soakRecord) {
