@@ -405,3 +405,40 @@ func TestBatchHalves(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanQuotaRetryable: a refusal for the quota is retryable when the
+// request's accounts would fit but for shares it did not ask for (another
+// writer's: they may go, and a later delivery that finds room does not
+// contradict it), and final when the request's own accounts exceed it.
+func TestPlanQuotaRetryable(t *testing.T) {
+	tests := []struct {
+		name      string
+		obs       Observed
+		in        Intent
+		refused   int
+		retryable bool
+	}{
+		{"full of others' shares", observed(accts(100, 150)...), Intent{Desired: accts(1, 6)}, 5, true},
+		{"full of others' shares, a share request", observed(accts(100, 150)...), Intent{Kind: Delta, Add: accts(1, 3)}, 2, true},
+		{"the request's own accounts exceed it", observed(), Intent{Desired: accts(1, 56)}, 5, false},
+		{"own and others' together exceed, own alone too", observed(accts(100, 110)...), Intent{Desired: accts(1, 52)}, 11, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := Plan(tt.obs, tt.in, Limits{})
+			var n int
+			for _, f := range p.Failures {
+				if f.Code != outcome.ShareQuotaExceeded {
+					continue
+				}
+				n++
+				if f.Retryable != tt.retryable {
+					t.Errorf("%s: retryable %v, want %v (%s)", f.Account, f.Retryable, tt.retryable, f.Message)
+				}
+			}
+			if n != tt.refused {
+				t.Errorf("%d refused, want %d", n, tt.refused)
+			}
+		})
+	}
+}
