@@ -8,25 +8,6 @@ import (
 	"time"
 )
 
-// knownDefects are exactly-once invariants the function is known to break
-// today, listed so that CI stays green for the harness while the defect is
-// open; `go run ./cmd/bench` still counts them and exits 1. One remains: an
-// invocation that published a "deferred" outcome but failed for another
-// reason (a second outcome could not be published) is delivered again; if
-// the image became ready meanwhile, the redelivery answers "succeeded" or
-// "partial" under the outcomeId it first published as "deferred". Giving
-// deferred outcomes ids of their own would instead leave two final outcomes
-// for one event (the redelivery's and the queued attempt's). Delete the entry
-// once the handler resolves it.
-//
-// The other: a duplicate delivery is dropped by the instance that worked
-// the first (handler/dedup.go), and two chains of attempts merge when their
-// attempts meet on one instance; a duplicate that reaches another instance
-// while the image is not ready still queues a second next attempt there. The
-// chains never multiply (at most one per instance), but with two function
-// processes one event's image can get two.
-var knownDefects = map[string]bool{vConflict: true, vForked: true}
-
 func TestSoakHoldsItsInvariants(t *testing.T) {
 	b := mustBinaries(t)
 	res, err := Soak(context.Background(), SoakConfig{Binary: b.Function, Events: 100, Images: 30, Seed: 2, Timeout: 2 * time.Minute})
@@ -38,11 +19,7 @@ func TestSoakHoldsItsInvariants(t *testing.T) {
 	}
 	for _, inv := range invariants {
 		n := res.Tally.Counts[inv.category]
-		switch {
-		case n == 0:
-		case knownDefects[inv.category]:
-			t.Logf("known defect, %d×: %s: %v", n, inv.category, res.Tally.Violations[inv.category])
-		default:
+		if n > 0 {
 			t.Errorf("%d×: %s: %v", n, inv.category, res.Tally.Violations[inv.category])
 		}
 	}
