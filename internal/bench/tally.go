@@ -307,10 +307,15 @@ func expectedImages(ev *soakEvent) []string {
 }
 
 // disagreement says how copies of one outcomeId contradict each other, or "".
+//
+// A deferred copy says "not done yet, looked at again later": it conflicts
+// with a copy that says what was done (accounts shared or refused for good,
+// a final error), not with one that failed for a reason that passes (ECS
+// throttled past every retry), which says "not done yet" too.
 func disagreement(copies []outcome.Outcome) string {
 	first := claims(copies[0])
 	for _, c := range copies[1:] {
-		if (c.Status == outcome.Deferred) != (copies[0].Status == outcome.Deferred) {
+		if (c.Status == outcome.Deferred) != (copies[0].Status == outcome.Deferred) && !(passing(c) && passing(copies[0])) {
 			return fmt.Sprintf("one copy %s, another %s", copies[0].Status, c.Status)
 		}
 		other := claims(c)
@@ -321,6 +326,18 @@ func disagreement(copies []outcome.Outcome) string {
 		}
 	}
 	return ""
+}
+
+// passing reports whether an outcome says only "not done yet": deferred, or
+// failed as a whole for a retryable reason.
+func passing(o outcome.Outcome) bool {
+	switch o.Status {
+	case outcome.Deferred:
+		return true
+	case outcome.Failed:
+		return o.Error != nil && o.Error.Retryable
+	}
+	return false
 }
 
 // claims are an outcome's definite statements: account → "ok" or a failure

@@ -89,6 +89,16 @@ func TestTally(t *testing.T) {
 			r.Outcomes = []outcome.Outcome{deferred("o1", 1), viaMessage(final("o2", 2, soakMembers[:12]), "q1-1"), viaMessage(final("o2", 2, nil), "q2-1")}
 			r.Queued = []queuedAttempt{{Event: "ev", Image: "m-1", Attempt: 2, MessageID: "q1"}, {Event: "ev", Image: "m-1", Attempt: 2, MessageID: "q2"}}
 		}, []string{vForked}},
+		{"deferred, and a copy that failed for a passing reason", func(r *soakRecord) {
+			failed := final("o1", 1, nil)
+			failed.Status, failed.Error = outcome.Failed, &outcome.Error{Code: outcome.Throttled, Retryable: true}
+			r.Outcomes = []outcome.Outcome{deferred("o1", 1), failed, final("o2", 2, soakMembers[:12])}
+		}, nil},
+		{"deferred, and a copy that failed for good", func(r *soakRecord) {
+			failed := final("o1", 1, nil)
+			failed.Status, failed.Error = outcome.Failed, &outcome.Error{Code: outcome.ImageUnavailable}
+			r.Outcomes = []outcome.Outcome{deferred("o1", 1), failed, final("o2", 2, soakMembers[:12])}
+		}, []string{vConflict}},
 		{"deferred and final under one outcomeId", func(r *soakRecord) {
 			r.Outcomes = append(r.Outcomes, deferred("o1", 1))
 		}, []string{vConflict}},
