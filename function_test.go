@@ -32,7 +32,7 @@ type function struct {
 	w    *world.World
 }
 
-// startFunction builds the binary, starts the emulator on the demo world and
+// startFunction builds the deployed binary (cmd/function), starts the emulator on the demo world and
 // runs the binary against the emulator's runtime API. env entries override
 // the defaults (the last of two entries for one variable wins).
 func startFunction(t *testing.T, env ...string) *function {
@@ -42,7 +42,7 @@ func startFunction(t *testing.T, env ...string) *function {
 	}
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "main")
-	build := exec.Command("go", "build", "-o", bin, ".")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/function") // what s.yaml deploys
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
