@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/imageshare/ecs-image-share/handler"
-	"github.com/imageshare/ecs-image-share/internal/emulator"
+	"github.com/imageshare/ecs-image-share/internal/emulator/emulatortest"
 	"github.com/imageshare/ecs-image-share/internal/emulator/eventbridge"
 	"github.com/imageshare/ecs-image-share/internal/emulator/world"
 	"github.com/imageshare/ecs-image-share/outcome"
@@ -84,15 +84,7 @@ images:
 // environment.
 func newOrgFixture(t *testing.T, w *world.World, extra ...map[string]string) *fixture {
 	t.Helper()
-	srv, err := emulator.Listen(emulator.New(w, emulator.Options{}), "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-	})
+	srv := emulatortest.Serve(t, w)
 	env := map[string]string{
 		"OUTCOME_QUEUE": "outcomes", "WORK_QUEUE": "work",
 		"MNS_ENDPOINT": srv.URL(), "ECS_ENDPOINT": srv.URL(), "RM_ENDPOINT": srv.URL(),

@@ -13,6 +13,7 @@ import (
 
 	"github.com/imageshare/ecs-image-share/handler"
 	"github.com/imageshare/ecs-image-share/internal/emulator"
+	"github.com/imageshare/ecs-image-share/internal/emulator/emulatortest"
 	"github.com/imageshare/ecs-image-share/internal/emulator/world"
 	"github.com/imageshare/ecs-image-share/outcome"
 	"github.com/imageshare/ecs-image-share/policy"
@@ -110,15 +111,7 @@ func newFixtureIn(t *testing.T, w *world.World, mutate ...func(*handler.Config, 
 // newFixtureWith is newFixture on a world and policy of the test's own.
 func newFixtureWith(t *testing.T, w *world.World, policyYAML string, mutate ...func(*handler.Config, *handler.Deps)) *fixture {
 	t.Helper()
-	srv, err := emulator.Listen(emulator.New(w, emulator.Options{}), "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-	})
+	srv := emulatortest.Serve(t, w)
 	cfg, err := handler.ConfigFromEnv(func(k string) string {
 		return map[string]string{
 			"OUTCOME_QUEUE": "outcomes", "WORK_QUEUE": "work",

@@ -12,6 +12,20 @@ import (
 	"github.com/imageshare/ecs-image-share/request"
 )
 
+// newLedgerFixture is newFixture on a world with the bucket "ledger-bucket",
+// the handler keeping its ledger in bucket ("" for each instance its own).
+func newLedgerFixture(t *testing.T, bucket string, mutate ...func(*handler.Config, *handler.Deps)) *fixture {
+	t.Helper()
+	w := testWorld()
+	w.Buckets = append(w.Buckets, world.Bucket{Name: "ledger-bucket", Region: w.Region})
+	return newFixtureIn(t, w, append([]func(*handler.Config, *handler.Deps){func(c *handler.Config, _ *handler.Deps) {
+		c.Ledger = handler.LedgerConfig{Bucket: bucket}
+		if bucket != "" {
+			c.Ledger.Endpoint = c.MNSEndpoint // the emulator serves OSS on the same address
+		}
+	}}, mutate...)...)
+}
+
 // TestDuplicateOnAnotherInstanceQueuesOneNextAttempt: one delivery of an
 // event for an image that is not ready reaches two function instances at
 // once (every trigger delivers at least once). With the shared ledger the
@@ -28,14 +42,8 @@ func TestDuplicateOnAnotherInstanceQueuesOneNextAttempt(t *testing.T) {
 		{"each instance its own", "", 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			w := testWorld()
-			w.Buckets = append(w.Buckets, world.Bucket{Name: "ledger-bucket", Region: w.Region})
-			f := newFixtureIn(t, w, func(c *handler.Config, _ *handler.Deps) {
+			f := newLedgerFixture(t, tc.bucket, func(c *handler.Config, _ *handler.Deps) {
 				c.WaitReady = 0 // defer at once: the instances share the emulated clock
-				c.Ledger = handler.LedgerConfig{Bucket: tc.bucket}
-				if tc.bucket != "" {
-					c.Ledger.Endpoint = c.MNSEndpoint // the emulator serves OSS on the same address
-				}
 			})
 			other := handler.New(f.cfg, f.deps)
 			ev := mnsEvent("dup-1", `{"action":"reconcile","regionId":"cn-hangzhou","imageId":"m-creating-2"}`)
@@ -113,14 +121,7 @@ func TestNextAttemptSentTwiceIsWorkedOnce(t *testing.T) {
 		{"each instance its own", "", 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			w := testWorld()
-			w.Buckets = append(w.Buckets, world.Bucket{Name: "ledger-bucket", Region: w.Region})
-			f := newFixtureIn(t, w, func(c *handler.Config, _ *handler.Deps) {
-				c.Ledger = handler.LedgerConfig{Bucket: tc.bucket}
-				if tc.bucket != "" {
-					c.Ledger.Endpoint = c.MNSEndpoint
-				}
-			})
+			f := newLedgerFixture(t, tc.bucket)
 			body, err := request.Seal(request.Request{Action: request.Reconcile, RegionID: "cn-hangzhou", ImageIDs: []string{"m-prod-1"},
 				Attempt: 2, Origin: "evt-1"}, []byte(testRequestKey))
 			if err != nil {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/imageshare/ecs-image-share/internal/emulator"
+	"github.com/imageshare/ecs-image-share/internal/emulator/emulatortest"
 	"github.com/imageshare/ecs-image-share/internal/emulator/world"
 	"github.com/imageshare/ecs-image-share/ledger"
 )
@@ -26,15 +27,7 @@ buckets: [ledger-bucket]
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := emulator.Listen(emulator.New(w, emulator.Options{}), "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-	})
+	srv := emulatortest.Serve(t, w)
 	l, err := ledger.NewOSS(ledger.OSSConfig{Bucket: bucket, Region: w.Region, Endpoint: srv.URL(),
 		AccessKeyID: "AK", AccessKeySecret: "SK", SecurityToken: "STS-TOKEN"})
 	if err != nil {

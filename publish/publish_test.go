@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/imageshare/ecs-image-share/internal/emulator"
+	"github.com/imageshare/ecs-image-share/internal/emulator/emulatortest"
 	"github.com/imageshare/ecs-image-share/internal/emulator/world"
 	"github.com/imageshare/ecs-image-share/internal/mnsclient"
 	"github.com/imageshare/ecs-image-share/outcome"
@@ -27,15 +28,7 @@ topics: [events]
 		t.Fatal(err)
 	}
 	w.Faults = faults
-	srv, err := emulator.Listen(emulator.New(w, emulator.Options{}), "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-	})
+	srv := emulatortest.Serve(t, w)
 	mc, err := mnsclient.New(mnsclient.Config{Endpoint: srv.URL(), AccountID: w.Owner, Region: w.Region,
 		AccessKeyID: "AK", AccessKeySecret: "SK", Timeout: 500 * time.Millisecond})
 	if err != nil {

@@ -9,7 +9,7 @@ import (
 	ali_mns "github.com/aliyun/aliyun-mns-go-sdk"
 
 	"github.com/imageshare/ecs-image-share/internal/ecsclient"
-	"github.com/imageshare/ecs-image-share/internal/emulator"
+	"github.com/imageshare/ecs-image-share/internal/emulator/emulatortest"
 	"github.com/imageshare/ecs-image-share/internal/emulator/fcrt"
 	"github.com/imageshare/ecs-image-share/internal/emulator/mns"
 	"github.com/imageshare/ecs-image-share/internal/emulator/world"
@@ -35,17 +35,7 @@ func TestOneListenerServesAllThree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := emulator.Listen(emulator.New(w, emulator.Options{}), "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(ctx); err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-	})
+	srv := emulatortest.Serve(t, w)
 
 	ec, err := ecsclient.New(ecsclient.Config{Region: w.Region, Endpoint: srv.URL(), AccessKeyID: "AK", AccessKeySecret: "SK"})
 	if err != nil {

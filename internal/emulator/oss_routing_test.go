@@ -15,7 +15,7 @@ import (
 	ali_mns "github.com/aliyun/aliyun-mns-go-sdk"
 
 	"github.com/imageshare/ecs-image-share/internal/ecsclient"
-	"github.com/imageshare/ecs-image-share/internal/emulator"
+	"github.com/imageshare/ecs-image-share/internal/emulator/emulatortest"
 	"github.com/imageshare/ecs-image-share/internal/emulator/world"
 	"github.com/imageshare/ecs-image-share/internal/mnsclient"
 )
@@ -35,15 +35,7 @@ func TestOSSSharesTheListener(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := emulator.Listen(emulator.New(w, emulator.Options{}), "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-	})
+	srv := emulatortest.Serve(t, w)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 

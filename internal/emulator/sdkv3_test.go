@@ -1,16 +1,14 @@
 package emulator_test
 
 import (
-	"context"
 	"net/url"
 	"testing"
-	"time"
 
 	openapiutil "github.com/alibabacloud-go/darabonba-openapi/v2/utils"
 	ecs7 "github.com/alibabacloud-go/ecs-20140526/v7/client"
 	"github.com/alibabacloud-go/tea/dara"
 
-	"github.com/imageshare/ecs-image-share/internal/emulator"
+	"github.com/imageshare/ecs-image-share/internal/emulator/emulatortest"
 	"github.com/imageshare/ecs-image-share/internal/emulator/world"
 )
 
@@ -23,17 +21,7 @@ func TestCurrentSDKThroughTheListener(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := emulator.Listen(emulator.New(w, emulator.Options{}), "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(ctx); err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-	})
+	srv := emulatortest.Serve(t, w)
 	u, err := url.Parse(srv.URL())
 	if err != nil {
 		t.Fatal(err)

@@ -244,25 +244,15 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c := &call{action: out.action, p: p, requestID: out.requestID, now: s.clk.Now()}
 
 	d := s.inj.Decide(r.Context(), fault.Call{API: c.action, ImageID: p["ImageId"], Throttle: "Throttling"})
-	switch d.Kind {
-	case fault.Error:
+	if d.Kind == fault.Error {
 		e := newError(d.Code)
 		if d.Status != 0 {
 			e.Status = d.Status
 		}
 		out.fail(e)
 		return
-	case fault.Timeout, fault.Reset:
-		// An ambiguous failure: with Apply the call takes effect, but the
-		// client never hears so.
-		if d.Apply {
-			_, _ = h(c)
-		}
-		if d.Kind == fault.Timeout {
-			fault.Hang(r, s.stop)
-		} else {
-			fault.ResetConn(w)
-		}
+	}
+	if fault.Drop(d, w, r, s.stop, func() { _, _ = h(c) }) {
 		return
 	}
 	resp, aerr := h(c)

@@ -1,13 +1,12 @@
 package eventbridge_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
 	ali_mns "github.com/aliyun/aliyun-mns-go-sdk"
 
-	"github.com/imageshare/ecs-image-share/internal/emulator"
+	"github.com/imageshare/ecs-image-share/internal/emulator/emulatortest"
 	"github.com/imageshare/ecs-image-share/internal/emulator/eventbridge"
 	"github.com/imageshare/ecs-image-share/internal/emulator/world"
 	"github.com/imageshare/ecs-image-share/internal/mnsclient"
@@ -23,15 +22,7 @@ queues: [{name: work, visibilityTimeout: 30s}]
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := emulator.Listen(emulator.New(w, emulator.Options{}), "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		_ = srv.Shutdown(ctx)
-	})
+	srv := emulatortest.Serve(t, w)
 	mc, err := mnsclient.New(mnsclient.Config{Endpoint: srv.URL(), AccountID: w.Owner, Region: w.Region, AccessKeyID: "AK", AccessKeySecret: "SK"})
 	if err != nil {
 		t.Fatal(err)

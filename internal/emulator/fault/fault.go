@@ -227,3 +227,23 @@ func ResetConn(w http.ResponseWriter) {
 	}
 	_ = conn.Close()
 }
+
+// Drop carries out a Timeout or Reset decision: with Apply the call runs
+// first (an ambiguous failure: it takes effect, but the client never hears
+// so), then the client is left hanging or its connection reset. It reports
+// whether d was either; for any other decision it does nothing and the
+// caller answers. run may be nil for a call with no effect (a read).
+func Drop(d Decision, w http.ResponseWriter, r *http.Request, stop <-chan struct{}, run func()) bool {
+	if d.Kind != Timeout && d.Kind != Reset {
+		return false
+	}
+	if d.Apply && run != nil {
+		run()
+	}
+	if d.Kind == Timeout {
+		Hang(r, stop)
+	} else {
+		ResetConn(w)
+	}
+	return true
+}

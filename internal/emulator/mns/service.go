@@ -147,21 +147,11 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	d := s.inj.Decide(r.Context(), fault.Call{API: c.api, Queue: c.queue, Topic: c.topic, Throttle: throttleCode})
-	switch d.Kind {
-	case fault.Error:
+	if d.Kind == fault.Error {
 		s.write(w, r, reqID, errReply(&apiError{code: d.Code, status: d.Status}))
 		return
-	case fault.Timeout:
-		if d.Apply {
-			c.run()
-		}
-		fault.Hang(r, s.stop)
-		return
-	case fault.Reset:
-		if d.Apply {
-			c.run()
-		}
-		fault.ResetConn(w)
+	}
+	if fault.Drop(d, w, r, s.stop, func() { c.run() }) {
 		return
 	}
 	s.write(w, r, reqID, c.run())

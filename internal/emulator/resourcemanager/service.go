@@ -175,19 +175,15 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	out.action = action
 
 	d := s.inj.Decide(r.Context(), fault.Call{API: action, Throttle: "Throttling.User"})
-	switch d.Kind {
-	case fault.Error:
+	if d.Kind == fault.Error {
 		e := newError(d.Code)
 		if d.Status != 0 {
 			e.Status = d.Status
 		}
 		out.fail(e)
 		return
-	case fault.Timeout:
-		fault.Hang(r, s.stop)
-		return
-	case fault.Reset:
-		fault.ResetConn(w)
+	}
+	if fault.Drop(d, w, r, s.stop, nil) { // reads only: nothing to apply
 		return
 	}
 
