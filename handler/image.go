@@ -192,9 +192,10 @@ func (s *session) directory(ctx context.Context) (snap *directory.Snapshot, firs
 // stepQueued reports whether this attempt at the image was deferred already
 // and its next attempt queued, by this instance or (with a shared ledger)
 // another. It is asked only of deliveries with an identity: a direct
-// invocation sent again on purpose runs again. Sweeps never defer; a function that cannot defer has no steps.
-// When the ledger cannot be read the attempt is worked: at worst its
-// outcome is published twice, differently, never lost.
+// invocation sent again on purpose runs again. Sweeps never defer, and a
+// function that cannot defer has no steps. When the ledger cannot be read
+// the attempt is worked: at worst its outcome is published twice,
+// differently, never lost.
 func (s *session) stepQueued(ctx context.Context, it trigger.Item, req request.Request, imageID string, log *slog.Logger) bool {
 	if req.Sweep || !s.pub.CanDefer() || len(s.h.cfg.RequestKey) == 0 {
 		return false
