@@ -47,6 +47,11 @@ func (p *faultPlan) next() []world.Fault {
 			fs = append(fs, world.Fault{API: "PublishMessage", Topic: outcomeTopic, Code: "ServiceUnavailable", After: p.rnd.IntN(4)})
 		}
 	}
+	if p.rnd.Float64() < 0.02*p.rate { // retryable ledger failures: the OSS SDK retries them
+		api := []string{"PutObject", "HeadObject", "DeleteObject"}[p.rnd.IntN(3)]
+		code := []string{"ServiceUnavailable", "InternalError"}[p.rnd.IntN(2)]
+		fs = append(fs, world.Fault{API: api, Bucket: ledgerBucket, Code: code, After: p.rnd.IntN(4)})
+	}
 	if p.rnd.Float64() < 0.01*p.rate { // a publish that fails for good: the invocation fails and is delivered again
 		if p.rnd.IntN(2) == 0 {
 			fs = append(fs, world.Fault{API: "SendMessage", Queue: outcomeQueue, Code: "AccessDenied", After: p.rnd.IntN(4)})
