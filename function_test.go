@@ -271,3 +271,19 @@ func TestUnusableSetupFailsFirstInvocation(t *testing.T) {
 		})
 	}
 }
+
+// TestCautionsAreLogged: a configuration that works but was most likely not
+// meant (here: no ledger bucket) is said once, at start, in the log.
+func TestCautionsAreLogged(t *testing.T) {
+	ignored, err := os.ReadFile(filepath.Join("testdata", "events", "actiontrail-other-api.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := startFunction(t)
+	if _, res := f.invoke(string(ignored)); res.Error != nil {
+		t.Fatalf("invocation failed: %+v", res.Error)
+	}
+	if log := f.proc.Stderr(); !strings.Contains(log, "LEDGER_BUCKET is not set") || !strings.Contains(log, `"level":"WARN"`) {
+		t.Errorf("no WARN about the missing ledger bucket in the log:\n%s", log)
+	}
+}

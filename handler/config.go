@@ -199,6 +199,19 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	return c, nil
 }
 
+// Cautions are settings that work but that an operator most likely did not
+// mean: the function runs, and says so once per instance.
+func (c Config) Cautions() []string {
+	var out []string
+	if c.WorkQueue != "" && len(c.RequestKey) == 0 {
+		out = append(out, "WORK_QUEUE is set but REQUEST_KEY is not: nothing is deferred, and an image not Available within WAIT_READY_SECONDS gets a final ImageNotReady at once (set REQUEST_KEY, see docs/security.md)")
+	}
+	if c.WorkQueue != "" && len(c.RequestKey) > 0 && c.Ledger.Bucket == "" {
+		out = append(out, "LEDGER_BUCKET is not set: each instance remembers only its own deferral steps, and a duplicate delivery reaching another instance can start a second chain of attempts (see docs/deployment.md)")
+	}
+	return out
+}
+
 // LedgerConfig places the shared ledger of deferral steps in an OSS bucket.
 type LedgerConfig struct {
 	Bucket   string // LEDGER_BUCKET; empty: each instance keeps its own

@@ -3,6 +3,7 @@ package handler_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 
@@ -146,6 +147,40 @@ func TestNextAttemptSentTwiceIsWorkedOnce(t *testing.T) {
 			}
 			if got := f.shared("m-prod-1"); len(got) != 12 {
 				t.Errorf("shared with %d accounts, want 12", len(got))
+			}
+		})
+	}
+}
+
+func TestConfigCautions(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		want []string // substrings, one per caution
+	}{
+		{"no work queue: nothing to defer", map[string]string{}, nil},
+		{"work queue without a key", map[string]string{"WORK_QUEUE": "w"}, []string{"REQUEST_KEY is not"}},
+		{"work queue and key, no ledger", map[string]string{"WORK_QUEUE": "w", "REQUEST_KEY": testRequestKey}, []string{"LEDGER_BUCKET is not set"}},
+		{"all set", map[string]string{"WORK_QUEUE": "w", "REQUEST_KEY": testRequestKey, "LEDGER_BUCKET": "b"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := handler.ConfigFromEnv(func(k string) string {
+				if k == "OUTCOME_QUEUE" {
+					return "q"
+				}
+				return tc.env[k]
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := cfg.Cautions()
+			if len(got) != len(tc.want) {
+				t.Fatalf("cautions %q, want %d", got, len(tc.want))
+			}
+			for i, w := range tc.want {
+				if !strings.Contains(got[i], w) {
+					t.Errorf("caution %q does not say %q", got[i], w)
+				}
 			}
 		})
 	}

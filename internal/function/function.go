@@ -34,15 +34,19 @@ func Run(getenv func(string) string, stderr io.Writer) int {
 		fc.Start(func(context.Context, []byte) (handler.Summary, error) { return handler.Summary{}, cfgErr })
 		return 1
 	}
-	// The policy loads while the runtime API is polled for the first
-	// invocation (cold start); the handler waits for it before handling
-	// anything, so a bad policy still fails the first invocation.
+	// The policy loads, and the configuration's cautions are logged, while
+	// the runtime API is polled for the first invocation (cold start); the
+	// handler waits for the policy before handling anything, so a bad
+	// policy still fails the first invocation.
 	type loaded struct {
 		pol *policy.Policy
 		err error
 	}
 	ready := make(chan loaded, 1)
 	go func() {
+		for _, c := range cfg.Cautions() {
+			log.Warn(c)
+		}
 		pol, err := policy.Load(policyPath(cfg.PolicyFile))
 		if err != nil {
 			log.Error("unusable policy", "file", cfg.PolicyFile, "err", err)
