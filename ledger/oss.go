@@ -121,8 +121,7 @@ func (o *OSS) put(ctx context.Context, name string) (bool, error) {
 func (o *OSS) age(ctx context.Context, name string) (time.Duration, error) {
 	res, err := o.client.HeadObject(ctx, &oss.HeadObjectRequest{Bucket: oss.Ptr(o.bucket), Key: oss.Ptr(name)})
 	if err != nil {
-		var se *oss.ServiceError
-		if errors.As(err, &se) && se.StatusCode == http.StatusNotFound && se.Code != "NoSuchBucket" {
+		if noRecord(err) {
 			return 0, nil
 		}
 		return 0, describe("read", err)
@@ -144,11 +143,17 @@ func (o *OSS) Has(ctx context.Context, key string) (bool, error) {
 	if err == nil {
 		return true, nil
 	}
-	var se *oss.ServiceError
-	if errors.As(err, &se) && se.StatusCode == http.StatusNotFound && se.Code != "NoSuchBucket" {
+	if noRecord(err) {
 		return false, nil
 	}
 	return false, describe("read", err)
+}
+
+// noRecord reports whether a read failed because the record is not there
+// (a 404 for the key, not for the bucket).
+func noRecord(err error) bool {
+	var se *oss.ServiceError
+	return errors.As(err, &se) && se.StatusCode == http.StatusNotFound && se.Code != "NoSuchBucket"
 }
 
 // Release implements Ledger. Deleting a record that is not there succeeds.
