@@ -47,14 +47,10 @@ func (s *session) image(ctx context.Context, it trigger.Item, req request.Reques
 		// duplicate, or a redelivery of an invocation that failed later):
 		// the next attempt does the work. Working it here as well would
 		// publish a second, different outcome under this attempt's id.
-		o := newOutcome(it, req.Action, req.RegionID, imageID, max(req.Attempt, 1))
-		o.DryRun = req.DryRun || s.h.cfg.DryRun
+		o := s.requestOutcome(it, req, imageID)
 		o.Status = outcome.Deferred
 		o.Error = &outcome.Error{Code: outcome.ImageNotReady, Retryable: true,
-			Message: fmt.Sprintf("not ready at this attempt; attempt %d is queued", max(req.Attempt, 1)+1)}
-		if req.CorrelationID != "" {
-			o.CorrelationID = req.CorrelationID
-		}
+			Message: fmt.Sprintf("not ready at this attempt; attempt %d is queued", o.Attempt+1)}
 		s.count(func(sum *Summary) { sum.Duplicates++ })
 		ok = s.publish(ctx, o)
 		return
@@ -90,6 +86,18 @@ func (s *session) image(ctx context.Context, it trigger.Item, req request.Reques
 	ok = s.publish(ctx, o)
 }
 
+// requestOutcome is an empty outcome of req for one image: its id from the
+// source and attempt, the request's correlationId when it has one, and
+// whether it is a dry run.
+func (s *session) requestOutcome(it trigger.Item, req request.Request, imageID string) *outcome.Outcome {
+	o := newOutcome(it, req.Action, req.RegionID, imageID, max(req.Attempt, 1))
+	o.DryRun = req.DryRun || s.h.cfg.DryRun
+	if req.CorrelationID != "" {
+		o.CorrelationID = req.CorrelationID
+	}
+	return o
+}
+
 // waitReady is how long this request may wait for its image to become
 // Available: WAIT_READY_SECONDS, but for a work-queue message no longer than
 // the invocation may hold it (see workQueueHold).
@@ -105,10 +113,8 @@ func (s *session) waitReady(it trigger.Item) time.Duration {
 // engine of its own (the SDK client is not safe to share).
 // The second result is what the copy step needs to know of the image.
 func (s *session) run(ctx context.Context, it trigger.Item, req request.Request, imageID string, waitReady time.Duration, log *slog.Logger) (*outcome.Outcome, source) {
-	attempt := max(req.Attempt, 1)
 	fail := func(e *outcome.Error) (*outcome.Outcome, source) {
-		o := newOutcome(it, req.Action, req.RegionID, imageID, attempt)
-		o.DryRun = req.DryRun || s.h.cfg.DryRun
+		o := s.requestOutcome(it, req, imageID)
 		o.Error, o.Status = e, outcome.Failed
 		return o, source{}
 	}
@@ -152,12 +158,9 @@ func (s *session) run(ctx context.Context, it trigger.Item, req request.Request,
 		}
 		o.APICalls[api] += n
 	}
-	base := newOutcome(it, req.Action, req.RegionID, imageID, attempt)
+	base := s.requestOutcome(it, req, imageID)
 	o.SchemaVersion, o.OutcomeID, o.CorrelationID, o.Trigger, o.Action, o.Attempt =
 		base.SchemaVersion, base.OutcomeID, base.CorrelationID, base.Trigger, base.Action, base.Attempt
-	if req.CorrelationID != "" {
-		o.CorrelationID = req.CorrelationID
-	}
 	return o, source{obs: res.Observed, copies: copies}
 }
 
