@@ -193,15 +193,21 @@ func (r *soakRun) schedule(p pendingDelivery) {
 func (r *soakRun) due(step int) []pendingDelivery {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var now, later []pendingDelivery
-	for _, p := range r.pending {
-		if step < 0 || p.due <= step {
+	return takeDue(&r.pending, step, func(p pendingDelivery) int { return p.due })
+}
+
+// takeDue removes from *pending what is due by step (all of it for -1) and
+// returns it, in order.
+func takeDue[T any](pending *[]T, step int, due func(T) int) []T {
+	var now, later []T
+	for _, p := range *pending {
+		if step < 0 || due(p) <= step {
 			now = append(now, p)
 		} else {
 			later = append(later, p)
 		}
 	}
-	r.pending = later
+	*pending = later
 	return now
 }
 
@@ -233,16 +239,7 @@ func (r *soakRun) invoke(p pendingDelivery) func(*soakWorker) {
 func (r *soakRun) dueBatches(step int) []pendingBatch {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var now, later []pendingBatch
-	for _, p := range r.pendingBatches {
-		if step < 0 || p.due <= step {
-			now = append(now, p)
-		} else {
-			later = append(later, p)
-		}
-	}
-	r.pendingBatches = later
-	return now
+	return takeDue(&r.pendingBatches, step, func(p pendingBatch) int { return p.due })
 }
 
 // receive delivers one batch from a queue as the EventBridge source does:
