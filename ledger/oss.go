@@ -7,11 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 	"time"
-
-	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss"
-	"github.com/aliyun/alibabacloud-oss-go-sdk-v2/oss/credentials"
 )
 
 // OSSConfig places the shared ledger in a bucket.
@@ -36,9 +32,8 @@ const DefaultPrefix = "ecs-image-share/steps/"
 
 // OSS is a ledger in an OSS bucket, shared by every instance.
 type OSS struct {
-	client *oss.Client
-	bucket string
-	prefix string
+	objects *objects
+	prefix  string
 }
 
 // NewOSS returns a ledger in cfg.Bucket.
@@ -55,15 +50,11 @@ func NewOSS(cfg OSSConfig) (*OSS, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 5 * time.Second
 	}
-	c := oss.LoadDefaultConfig().
-		WithCredentialsProvider(credentials.NewStaticCredentialsProvider(cfg.AccessKeyID, cfg.AccessKeySecret, cfg.SecurityToken)).
-		WithRegion(cfg.Region).
-		WithConnectTimeout(cfg.Timeout).
-		WithReadWriteTimeout(cfg.Timeout)
-	if cfg.Endpoint != "" {
-		c = c.WithEndpoint(cfg.Endpoint)
+	objects, err := newObjects(cfg)
+	if err != nil {
+		return nil, err
 	}
-	return &OSS{client: oss.NewClient(c), bucket: cfg.Bucket, prefix: cfg.Prefix}, nil
+	return &OSS{objects: objects, prefix: cfg.Prefix}, nil
 }
 
 // objectName is where key's record lives: a hash, so that keys of any
@@ -91,7 +82,7 @@ func (o *OSS) Claim(ctx context.Context, key string, lease time.Duration) (bool,
 	case age < lease:
 		return false, nil
 	}
-	if _, err := o.client.DeleteObject(ctx, &oss.DeleteObjectRequest{Bucket: oss.Ptr(o.bucket), Key: oss.Ptr(name)}); err != nil {
+	if err := o.delete(ctx, name); err != nil {
 		return false, describe("take over", err)
 	}
 	return o.put(ctx, name)
@@ -99,16 +90,15 @@ func (o *OSS) Claim(ctx context.Context, key string, lease time.Duration) (bool,
 
 // put writes a record unless one exists.
 func (o *OSS) put(ctx context.Context, name string) (bool, error) {
-	_, err := o.client.PutObject(ctx, &oss.PutObjectRequest{
-		Bucket:          oss.Ptr(o.bucket),
-		Key:             oss.Ptr(name),
-		ForbidOverwrite: oss.Ptr("true"),
-		Body:            strings.NewReader("claimed\n"),
-	})
+	res, err := o.objects.do(ctx, http.MethodPut, name, http.Header{
+		"X-Oss-Forbid-Overwrite": {"true"},
+		"Content-Type":           {"text/plain"},
+	}, []byte("claimed\n"))
 	if err == nil {
+		discard(res)
 		return true, nil
 	}
-	var se *oss.ServiceError
+	var se *serviceError
 	if errors.As(err, &se) && se.Code == "FileAlreadyExists" {
 		return false, nil
 	}
@@ -119,15 +109,16 @@ func (o *OSS) put(ctx context.Context, name string) (bool, error) {
 // the record's Last-Modified), so that the instance's clock does not
 // matter. A record gone meanwhile is of age 0: someone else moved first.
 func (o *OSS) age(ctx context.Context, name string) (time.Duration, error) {
-	res, err := o.client.HeadObject(ctx, &oss.HeadObjectRequest{Bucket: oss.Ptr(o.bucket), Key: oss.Ptr(name)})
+	res, err := o.objects.do(ctx, http.MethodHead, name, nil, nil)
 	if err != nil {
 		if noRecord(err) {
 			return 0, nil
 		}
 		return 0, describe("read", err)
 	}
-	modified, err1 := http.ParseTime(res.Headers.Get("Last-Modified"))
-	now, err2 := http.ParseTime(res.Headers.Get("Date"))
+	discard(res)
+	modified, err1 := http.ParseTime(res.Header.Get("Last-Modified"))
+	now, err2 := http.ParseTime(res.Header.Get("Date"))
 	if err1 != nil || err2 != nil {
 		return 0, nil // cannot tell: treat the record as live
 	}
@@ -136,11 +127,9 @@ func (o *OSS) age(ctx context.Context, name string) (time.Duration, error) {
 
 // Has implements Ledger: HeadObject, 404 when there is no record.
 func (o *OSS) Has(ctx context.Context, key string) (bool, error) {
-	_, err := o.client.HeadObject(ctx, &oss.HeadObjectRequest{
-		Bucket: oss.Ptr(o.bucket),
-		Key:    oss.Ptr(o.objectName(key)),
-	})
+	res, err := o.objects.do(ctx, http.MethodHead, o.objectName(key), nil, nil)
 	if err == nil {
+		discard(res)
 		return true, nil
 	}
 	if noRecord(err) {
@@ -152,20 +141,25 @@ func (o *OSS) Has(ctx context.Context, key string) (bool, error) {
 // noRecord reports whether a read failed because the record is not there
 // (a 404 for the key, not for the bucket).
 func noRecord(err error) bool {
-	var se *oss.ServiceError
-	return errors.As(err, &se) && se.StatusCode == http.StatusNotFound && se.Code != "NoSuchBucket"
+	var se *serviceError
+	return errors.As(err, &se) && se.Status == http.StatusNotFound && se.Code != "NoSuchBucket"
 }
 
 // Release implements Ledger. Deleting a record that is not there succeeds.
 func (o *OSS) Release(ctx context.Context, key string) error {
-	_, err := o.client.DeleteObject(ctx, &oss.DeleteObjectRequest{
-		Bucket: oss.Ptr(o.bucket),
-		Key:    oss.Ptr(o.objectName(key)),
-	})
-	if err != nil {
+	if err := o.delete(ctx, o.objectName(key)); err != nil {
 		return describe("release", err)
 	}
 	return nil
+}
+
+// delete removes a record; OSS answers 204 whether or not it was there.
+func (o *OSS) delete(ctx context.Context, name string) error {
+	res, err := o.objects.do(ctx, http.MethodDelete, name, nil, nil)
+	if err == nil {
+		discard(res)
+	}
+	return err
 }
 
 // Shared implements Ledger.
@@ -200,9 +194,9 @@ func (e *Error) Retryable() bool {
 // SDK's multi-line message.
 func describe(op string, err error) *Error {
 	e := &Error{Op: op, Err: err}
-	var se *oss.ServiceError
+	var se *serviceError
 	if errors.As(err, &se) {
-		e.Code, e.Status, e.RequestID = se.Code, se.StatusCode, se.RequestID
+		e.Code, e.Status, e.RequestID = se.Code, se.Status, se.RequestID
 	}
 	return e
 }
