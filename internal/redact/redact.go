@@ -28,6 +28,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unicode/utf8"
 )
 
 // Mask replaces what is removed.
@@ -62,12 +63,43 @@ var (
 
 // Text removes what the patterns recognise, without knowing any credential.
 func Text(s string) string {
-	if s == "" {
+	if !mayMatch(s) {
 		return s
 	}
+	return byPatterns(s)
+}
+
+// byPatterns applies the patterns.
+func byPatterns(s string) string {
 	s = stringToSignRE().ReplaceAllString(s, "${1} "+Mask)
 	s = paramRE().ReplaceAllString(s, "${1}${2}"+Mask)
 	return authHeaderRE().ReplaceAllString(s, "${1}"+Mask)
+}
+
+// patternWords holds a word of every pattern's every match: "sign" of a
+// Signature and of a string to sign, "token" of SecurityToken and
+// x-mns-security-token, "secret" of AccessKeySecret, "mns" and "acs" of an
+// Authorization header. FuzzPrefilter holds Text to byPatterns.
+var patternWords = [...]string{"sign", "token", "secret", "mns", "acs"}
+
+// mayMatch reports whether a pattern could match s. Most log text holds
+// none of their words, and is then left alone without running (or, on a
+// function's first invocation, compiling) the expressions. Text outside
+// ASCII goes to the patterns: their case folding matches some non-ASCII
+// letters too (U+017F, a long s, folds to s).
+func mayMatch(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return true
+		}
+	}
+	lower := strings.ToLower(s)
+	for _, w := range patternWords {
+		if strings.Contains(lower, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // Scrubber removes known credential values and the patterns of Text. The
