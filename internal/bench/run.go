@@ -157,7 +157,7 @@ func Run(ctx context.Context, cfg Config) *Report {
 
 	done = step("cold start")
 	var helloPeak int64
-	if r, err := ColdStart(ctx, ColdStartConfig{Binaries: bins, Runs: n(31, 3)}); err != nil {
+	if r, err := ColdStart(ctx, ColdStartConfig{Binaries: bins, Runs: n(101, 3)}); err != nil {
 		fail("cold start", err)
 	} else {
 		helloPeak = r.Hello.Peak
