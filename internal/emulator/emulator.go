@@ -65,6 +65,13 @@ type Options struct {
 	// Running makes emulated time also move with real time (the emulate
 	// command); by default it moves only on Advance (tests, local runs).
 	Running bool
+	// BucketClock, when set, is the clock OSS stamps objects and answers
+	// with, instead of the emulated one. The function's ledger reckons a
+	// claim's lease from its invocation's deadline (real time) and a
+	// record's age by the service's clock: a harness that moves emulated
+	// time faster than real time (the soak) keeps the two at one pace by
+	// passing the wall clock.
+	BucketClock clock.Clock
 }
 
 // New builds an emulator from a world.
@@ -76,7 +83,11 @@ func New(w *world.World, opt Options) *Emulator {
 	e := &Emulator{World: w, Clock: clk, Faults: fault.New(w), stop: make(chan struct{})}
 	e.ECS = ecs.New(w, clk, e.Faults, e.stop)
 	e.MNS = mns.New(w, clk, e.Faults, e.stop)
-	e.OSS = oss.New(w, clk, e.Faults, e.stop)
+	var bucketClock clock.Clock = clk
+	if opt.BucketClock != nil {
+		bucketClock = opt.BucketClock
+	}
+	e.OSS = oss.New(w, bucketClock, e.Faults, e.stop)
 	e.RM = resourcemanager.New(w, clk, e.Faults, e.stop, e.ECS.UseNonce)
 	e.Runtime = fcrt.New()
 	return e
