@@ -262,25 +262,24 @@ func (p *SharePlan) guardRemovals(max int) {
 // fitQuota refuses the additions that would take the image past perImage
 // once the planned removals are made, keeping the lowest ids.
 //
-// The refusal is retryable when the additions would fit but for shares this
+// A refusal is retryable when the account would fit but for shares this
 // request neither wants nor removes (another writer's, a person's): those
 // may be removed, and a later delivery that then finds room and shares the
-// account does not contradict this answer. When the request's own accounts
-// are more than the quota, nothing but a policy change or a raised quota
-// helps: not retryable.
+// account does not contradict this answer. An account beyond the quota
+// among the request's own accounts (lowest ids kept) never fits but by a
+// policy change or a raised quota: not retryable.
 func (p *SharePlan) fitQuota(current, perImage int) {
 	room := max(0, perImage-(current-len(p.Remove)))
 	if len(p.Add) <= room {
 		return
 	}
 	others := current - len(p.Remove) - len(p.Unchanged)
-	if others > 0 && len(p.Unchanged)+len(p.Add) <= perImage {
-		for _, a := range p.Add[room:] {
+	ownRoom := max(room, perImage-len(p.Unchanged)) // the room were others' shares gone
+	for i, a := range p.Add[room:] {
+		if room+i < ownRoom {
 			p.fail(a, outcome.ShareQuotaExceeded, true,
 				"the image may be shared with at most %d accounts and %d of its shares are not this request's; this one fits once room is freed (lowest ids kept)", perImage, others)
-		}
-	} else {
-		for _, a := range p.Add[room:] {
+		} else {
 			p.fail(a, outcome.ShareQuotaExceeded, false,
 				"the image may be shared with at most %d accounts; this one does not fit (lowest ids kept)", perImage)
 		}

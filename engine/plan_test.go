@@ -407,37 +407,40 @@ func TestBatchHalves(t *testing.T) {
 }
 
 // TestPlanQuotaRetryable: a refusal for the quota is retryable when the
-// request's accounts would fit but for shares it did not ask for (another
-// writer's: they may go, and a later delivery that finds room does not
-// contradict it), and final when the request's own accounts exceed it.
+// account would fit but for shares the request did not ask for (another
+// writer's: they may go, and a later delivery that finds room and shares it
+// does not contradict the refusal), and final when it is beyond the quota
+// among the request's own accounts (lowest ids kept).
 func TestPlanQuotaRetryable(t *testing.T) {
 	tests := []struct {
-		name      string
-		obs       Observed
-		in        Intent
-		refused   int
-		retryable bool
+		name             string
+		obs              Observed
+		in               Intent
+		retryable, final []string
 	}{
-		{"full of others' shares", observed(accts(100, 150)...), Intent{Desired: accts(1, 6)}, 5, true},
-		{"full of others' shares, a share request", observed(accts(100, 150)...), Intent{Kind: Delta, Add: accts(1, 3)}, 2, true},
-		{"the request's own accounts exceed it", observed(), Intent{Desired: accts(1, 56)}, 5, false},
-		{"own and others' together exceed, own alone too", observed(accts(100, 110)...), Intent{Desired: accts(1, 52)}, 11, false},
+		{"full of others' shares", observed(accts(100, 150)...), Intent{Desired: accts(1, 6)}, accts(1, 6), nil},
+		{"full of others' shares, a share request", observed(accts(100, 150)...), Intent{Kind: Delta, Add: accts(1, 3)}, accts(1, 3), nil},
+		{"the request's own accounts exceed it", observed(), Intent{Desired: accts(1, 56)}, nil, accts(51, 56)},
+		// 10 others' shares leave room for 40: accounts 41 to 50 fit once
+		// they go, 51 never does.
+		{"own and others' together exceed, own alone too", observed(accts(100, 110)...), Intent{Desired: accts(1, 52)}, accts(41, 51), accts(51, 52)},
+		{"own shares alone exceed it already", observed(accts(1, 53)...), Intent{Desired: accts(1, 56)}, nil, accts(53, 56)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := Plan(tt.obs, tt.in, Limits{})
-			var n int
+			var retryable, final []string
 			for _, f := range p.Failures {
-				if f.Code != outcome.ShareQuotaExceeded {
-					continue
-				}
-				n++
-				if f.Retryable != tt.retryable {
-					t.Errorf("%s: retryable %v, want %v (%s)", f.Account, f.Retryable, tt.retryable, f.Message)
+				switch {
+				case f.Code != outcome.ShareQuotaExceeded:
+				case f.Retryable:
+					retryable = append(retryable, f.Account)
+				default:
+					final = append(final, f.Account)
 				}
 			}
-			if n != tt.refused {
-				t.Errorf("%d refused, want %d", n, tt.refused)
+			if !slices.Equal(retryable, tt.retryable) || !slices.Equal(final, tt.final) {
+				t.Errorf("refused, retryable %v, final %v; want %v and %v", retryable, final, tt.retryable, tt.final)
 			}
 		})
 	}
