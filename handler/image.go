@@ -220,11 +220,10 @@ func (s *session) stepQueued(ctx context.Context, it trigger.Item, req request.R
 // of one attempt are worked once: a duplicate delivery on another instance,
 // or a second message left by a send that was retried after it had in fact
 // gone through. The instance's own duplicates are already dropped by
-// h.seen. done records the attempt worked when the work ended well, and
-// otherwise gives the claim back (the invocation fails and its redelivery
-// must be able to claim it); a claim whose holder was stopped is taken
-// over once it is older than an invocation can live, unless the attempt
-// was recorded worked. On a ledger error the attempt is worked: a second
+// h.seen. done gives the claim back when the work did not end well (the
+// invocation fails and its redelivery must be able to claim it); a claim
+// whose holder was stopped is taken over once it is older than an
+// invocation can live. On a ledger error the attempt is worked: a second
 // worker costs calls, a dropped attempt an outcome.
 func (s *session) claimWork(ctx context.Context, req request.Request, key string, log *slog.Logger) (won bool, done func(ok bool)) {
 	noop := func(bool) {}
@@ -235,25 +234,16 @@ func (s *session) claimWork(ctx context.Context, req request.Request, key string
 	if err != nil || !led.Shared() {
 		return true, noop
 	}
-	step := ledger.Step{Ledger: led, Claim: "work\x00" + key, Taken: "worked\x00" + key}
-	state, err := step.TryClaim(ctx, leaseFor(ctx))
-	if err != nil {
+	work := "work\x00" + key
+	if won, err = led.Claim(ctx, work, leaseFor(ctx)); err != nil {
 		log.Warn("ledger unavailable: working the attempt without a claim", "err", err)
 		return true, noop
 	}
-	if state != ledger.Won {
-		return false, noop
-	}
-	return true, func(ok bool) {
-		ctx := context.WithoutCancel(ctx)
-		if ok {
-			if err := step.Done(ctx); err != nil {
-				log.Warn("ledger: the attempt was worked but not recorded so; a copy of its message that comes after the claim lapses is worked again", "err", err)
+	return won, func(ok bool) {
+		if won && !ok {
+			if err := led.Release(context.WithoutCancel(ctx), work); err != nil {
+				log.Error("ledger: the attempt stays claimed though its work failed; its redelivery is dropped until the claim's lease ends", "err", err)
 			}
-			return
-		}
-		if err := step.Release(ctx); err != nil {
-			log.Error("ledger: the attempt stays claimed though its work failed; its redelivery is dropped until the claim's lease ends", "err", err)
 		}
 	}
 }
@@ -319,22 +309,20 @@ func (s *session) deferImage(ctx context.Context, it trigger.Item, req request.R
 	// delivery fails instead, and its redelivery finds the attempt queued,
 	// or the claim lapsed and takes it over. With a shared ledger this
 	// holds across instances; with the local one, within this instance.
+	step, claim := stepKey(it, req, imageID), deferClaimKey(it, req, imageID)
 	log := s.log.With("imageId", imageID, "attempt", attempt)
 	alreadyQueued := func() deferral {
 		// Publish this attempt's outcome all the same (the same outcomeId
 		// and status): the delivery that queued it may have failed before
 		// publishing, and a second copy is what at-least-once allows.
-		log.Info("next attempt already queued for this step")
 		o.Status = outcome.Deferred
 		s.count(func(sum *Summary) { sum.Duplicates++ })
 		return deferQueued
 	}
 	led, err := s.h.clients.ledger(s.inv)
-	var step ledger.Step
-	state := ledger.Won
+	won := true
 	if err == nil {
-		step = ledger.Step{Ledger: led, Claim: deferClaimKey(it, req, imageID), Taken: stepKey(it, req, imageID)}
-		state, err = step.TryClaim(ctx, leaseFor(ctx))
+		won, err = led.Claim(ctx, claim, leaseFor(ctx))
 	}
 	claimed := err == nil
 	switch {
@@ -343,14 +331,21 @@ func (s *session) deferImage(ctx context.Context, it trigger.Item, req request.R
 		// chain costs calls and a duplicate outcome; a lost chain leaves an
 		// image unshared until the next sweep.
 		log.Warn("ledger unavailable: queueing the next attempt without a claim; a duplicate delivery may fork the chain", "err", err)
-	case state == ledger.Taken:
+	case !won && s.awaitQueued(ctx, led, step):
+		log.Info("next attempt already queued for this step", "sharedLedger", led.Shared())
 		return alreadyQueued()
-	case state == ledger.Held && s.awaitTaken(ctx, step):
-		return alreadyQueued()
-	case state == ledger.Held:
+	case !won:
 		log.Warn("another delivery holds this step and has not queued its next attempt; failing so that the event comes back")
 		s.fail(fmt.Errorf("defer %s: the step is claimed by another delivery that has not queued its next attempt yet", imageID))
 		return deferFailed
+	default:
+		// Won, perhaps by taking over a lapsed claim whose holder queued
+		// the next attempt before it stopped (or by a version that kept
+		// only the queued record).
+		if queued, err := led.Has(ctx, step); err == nil && queued {
+			log.Info("next attempt already queued for this step", "sharedLedger", led.Shared())
+			return alreadyQueued()
+		}
 	}
 	next := req
 	next.ImageIDs, next.Attempt, next.Origin = []string{imageID}, attempt+1, it.SourceID
@@ -363,7 +358,7 @@ func (s *session) deferImage(ctx context.Context, it trigger.Item, req request.R
 		// invocation so the platform delivers the event again.
 		log.Error("deferral not queued", "err", err)
 		if claimed {
-			if rerr := step.Release(context.WithoutCancel(ctx)); rerr != nil {
+			if rerr := led.Release(context.WithoutCancel(ctx), claim); rerr != nil {
 				log.Error("ledger: the step stays claimed though its next attempt was not queued; redeliveries fail until the claim lapses, then queue it", "err", rerr)
 			}
 		}
@@ -371,7 +366,7 @@ func (s *session) deferImage(ctx context.Context, it trigger.Item, req request.R
 		return deferFailed
 	}
 	if claimed {
-		if err := step.Done(context.WithoutCancel(ctx)); err != nil {
+		if _, err := led.Claim(ctx, step, 0); err != nil {
 			log.Warn("ledger: the next attempt is queued but not recorded so; a duplicate delivery fails until the claim lapses, then queues it again", "err", err)
 		}
 	}
@@ -380,12 +375,12 @@ func (s *session) deferImage(ctx context.Context, it trigger.Item, req request.R
 	return deferQueued
 }
 
-// awaitTaken waits a few seconds for the holder of a step's claim to
-// record the step taken, which it is normally milliseconds from doing, and
-// reports whether it did.
-func (s *session) awaitTaken(ctx context.Context, step ledger.Step) bool {
+// awaitQueued waits a few seconds for the holder of a step's claim to
+// record its next attempt queued, which it is normally milliseconds from
+// doing, and reports whether it did.
+func (s *session) awaitQueued(ctx context.Context, led ledger.Ledger, step string) bool {
 	for wait := 250 * time.Millisecond; ; wait *= 2 {
-		if taken, err := step.IsTaken(ctx); err == nil && taken {
+		if queued, err := led.Has(ctx, step); err == nil && queued {
 			return true
 		}
 		if wait > 2*time.Second || s.h.deps.Sleep(ctx, wait) != nil {

@@ -237,26 +237,3 @@ func TestStepClaimedButNeverQueuedIsNotLost(t *testing.T) {
 		t.Errorf("redelivery after queueing: %d next attempts queued, want still 1", n)
 	}
 }
-
-// TestLateCopyOfWorkedAttemptIsDropped: the second message of one next
-// attempt (a send retried after it had gone through) comes long after the
-// first was worked, later than any claim's lease, say after a batch that
-// failed for other reasons and waited out its visibility timeout. The
-// attempt was recorded worked, so the copy is dropped instead of worked
-// again under a lapsed claim.
-func TestLateCopyOfWorkedAttemptIsDropped(t *testing.T) {
-	f := newLedgerFixture(t, "ledger-bucket")
-	body, err := request.Seal(request.Request{Action: request.Reconcile, RegionID: "cn-hangzhou", ImageIDs: []string{"m-prod-1"},
-		Attempt: 2, Origin: "evt-late"}, []byte(testRequestKey))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if outs := f.mustHandle(mnsEvent("copy-1", string(body))); len(outs) != 1 {
-		t.Fatalf("first copy: %d outcomes, want 1", len(outs))
-	}
-	f.emu.Advance(16 * time.Minute) // past the work claim's lease (no deadline: 15 minutes)
-	f.h = handler.New(f.cfg, f.deps) // another instance: this one drops its own duplicates
-	if outs := f.mustHandle(mnsEvent("copy-2", string(body))); len(outs) != 0 {
-		t.Fatalf("late copy: outcomes %+v, want none (dropped)", outs)
-	}
-}
