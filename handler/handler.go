@@ -76,9 +76,6 @@ func New(cfg Config, deps Deps) *Handler {
 	if deps.Clock == nil {
 		deps.Clock = clock.System{}
 	}
-	if deps.Sleep == nil {
-		deps.Sleep = clock.Sleep
-	}
 	if deps.Logger == nil {
 		deps.Logger = slog.Default()
 	}

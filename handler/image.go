@@ -12,7 +12,6 @@ import (
 
 	"github.com/imageshare/ecs-image-share/directory"
 	"github.com/imageshare/ecs-image-share/engine"
-	"github.com/imageshare/ecs-image-share/ledger"
 	"github.com/imageshare/ecs-image-share/outcome"
 	"github.com/imageshare/ecs-image-share/policy"
 	"github.com/imageshare/ecs-image-share/request"
@@ -234,8 +233,12 @@ func (s *session) claimWork(ctx context.Context, req request.Request, key string
 	if err != nil || !led.Shared() {
 		return true, noop
 	}
+	lease := maxInvocation
+	if dl, ok := ctx.Deadline(); ok {
+		lease = time.Until(dl) + time.Minute
+	}
 	work := "work\x00" + key
-	if won, err = led.Claim(ctx, work, leaseFor(ctx)); err != nil {
+	if won, err = led.Claim(ctx, work, lease); err != nil {
 		log.Warn("ledger unavailable: working the attempt without a claim", "err", err)
 		return true, noop
 	}
@@ -252,25 +255,9 @@ func (s *session) claimWork(ctx context.Context, req request.Request, key string
 // Function Compute's timeout in s.yaml is 600 s.
 const maxInvocation = 15 * time.Minute
 
-// leaseFor is how long a claim made now stands before another delivery
-// may take it over: until this invocation must have ended, and a minute
-// more. A claim that old has a holder that was stopped.
-func leaseFor(ctx context.Context) time.Duration {
-	if dl, ok := ctx.Deadline(); ok {
-		return time.Until(dl) + time.Minute
-	}
-	return maxInvocation
-}
-
-// stepKey names, in the ledger, the record that the next attempt after
-// one attempt at one image is queued.
+// stepKey names, in the ledger, the deferral of one attempt at one image.
 func stepKey(it trigger.Item, req request.Request, imageID string) string {
 	return "queued\x00" + chainKey(it, req, imageID)
-}
-
-// deferClaimKey names the claim of queueing that next attempt.
-func deferClaimKey(it trigger.Item, req request.Request, imageID string) string {
-	return "defer\x00" + chainKey(it, req, imageID)
 }
 
 // deferral is what deferImage did.
@@ -299,30 +286,17 @@ func (s *session) deferImage(ctx context.Context, it trigger.Item, req request.R
 		o.Error.Retryable = false
 		return deferFinal
 	}
-	// Each step of a chain is queued once, in two records. Every delivery
-	// of this attempt (a duplicate, a redelivery of an invocation that
-	// failed after queueing) claims the step; only the winner queues the
-	// next attempt, and then records it queued. A delivery that loses
-	// publishes "deferred" once the record says queued; while it does not,
-	// the claim's holder is still sending or was stopped before it could,
-	// and "deferred" would promise an attempt that may never come: the
-	// delivery fails instead, and its redelivery finds the attempt queued,
-	// or the claim lapsed and takes it over. With a shared ledger this
-	// holds across instances; with the local one, within this instance.
-	step, claim := stepKey(it, req, imageID), deferClaimKey(it, req, imageID)
+	// Each step of a chain is queued once. Every delivery of this attempt
+	// (a duplicate, a redelivery of an invocation that failed after
+	// queueing) claims the step; only the winner queues the next attempt,
+	// so the chain never forks. With a shared ledger this holds across
+	// instances; with the local one, within this instance.
+	step := stepKey(it, req, imageID)
 	log := s.log.With("imageId", imageID, "attempt", attempt)
-	alreadyQueued := func() deferral {
-		// Publish this attempt's outcome all the same (the same outcomeId
-		// and status): the delivery that queued it may have failed before
-		// publishing, and a second copy is what at-least-once allows.
-		o.Status = outcome.Deferred
-		s.count(func(sum *Summary) { sum.Duplicates++ })
-		return deferQueued
-	}
 	led, err := s.h.clients.ledger(s.inv)
 	won := true
 	if err == nil {
-		won, err = led.Claim(ctx, claim, leaseFor(ctx))
+		won, err = led.Claim(ctx, step, 0)
 	}
 	claimed := err == nil
 	switch {
@@ -331,21 +305,14 @@ func (s *session) deferImage(ctx context.Context, it trigger.Item, req request.R
 		// chain costs calls and a duplicate outcome; a lost chain leaves an
 		// image unshared until the next sweep.
 		log.Warn("ledger unavailable: queueing the next attempt without a claim; a duplicate delivery may fork the chain", "err", err)
-	case !won && s.awaitQueued(ctx, led, step):
-		log.Info("next attempt already queued for this step", "sharedLedger", led.Shared())
-		return alreadyQueued()
 	case !won:
-		log.Warn("another delivery holds this step and has not queued its next attempt; failing so that the event comes back")
-		s.fail(fmt.Errorf("defer %s: the step is claimed by another delivery that has not queued its next attempt yet", imageID))
-		return deferFailed
-	default:
-		// Won, perhaps by taking over a lapsed claim whose holder queued
-		// the next attempt before it stopped (or by a version that kept
-		// only the queued record).
-		if queued, err := led.Has(ctx, step); err == nil && queued {
-			log.Info("next attempt already queued for this step", "sharedLedger", led.Shared())
-			return alreadyQueued()
-		}
+		// Publish this attempt's outcome all the same (the same outcomeId
+		// and status): the delivery that queued it may have failed before
+		// publishing, and a second copy is what at-least-once allows.
+		log.Info("next attempt already queued for this step", "sharedLedger", led.Shared())
+		o.Status = outcome.Deferred
+		s.count(func(sum *Summary) { sum.Duplicates++ })
+		return deferQueued
 	}
 	next := req
 	next.ImageIDs, next.Attempt, next.Origin = []string{imageID}, attempt+1, it.SourceID
@@ -358,35 +325,16 @@ func (s *session) deferImage(ctx context.Context, it trigger.Item, req request.R
 		// invocation so the platform delivers the event again.
 		log.Error("deferral not queued", "err", err)
 		if claimed {
-			if rerr := led.Release(context.WithoutCancel(ctx), claim); rerr != nil {
-				log.Error("ledger: the step stays claimed though its next attempt was not queued; redeliveries fail until the claim lapses, then queue it", "err", rerr)
+			if rerr := led.Release(context.WithoutCancel(ctx), step); rerr != nil {
+				log.Error("ledger: the step stays claimed though its next attempt was not queued; a redelivery will not queue it, the next sweep reconciles the image once it is Available", "err", rerr)
 			}
 		}
 		s.fail(fmt.Errorf("defer %s: %w", imageID, err))
 		return deferFailed
 	}
-	if claimed {
-		if _, err := led.Claim(ctx, step, 0); err != nil {
-			log.Warn("ledger: the next attempt is queued but not recorded so; a duplicate delivery fails until the claim lapses, then queues it again", "err", err)
-		}
-	}
 	o.Status = outcome.Deferred
 	s.count(func(sum *Summary) { sum.Deferred++ })
 	return deferQueued
-}
-
-// awaitQueued waits a few seconds for the holder of a step's claim to
-// record its next attempt queued, which it is normally milliseconds from
-// doing, and reports whether it did.
-func (s *session) awaitQueued(ctx context.Context, led ledger.Ledger, step string) bool {
-	for wait := 250 * time.Millisecond; ; wait *= 2 {
-		if queued, err := led.Has(ctx, step); err == nil && queued {
-			return true
-		}
-		if wait > 2*time.Second || s.h.deps.Sleep(ctx, wait) != nil {
-			return false
-		}
-	}
 }
 
 // decider turns the policy (for a reconcile) or the request (for share and

@@ -6,7 +6,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/imageshare/ecs-image-share/handler"
 	"github.com/imageshare/ecs-image-share/internal/emulator/world"
@@ -184,56 +183,5 @@ func TestConfigCautions(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-// TestStepClaimedButNeverQueuedIsNotLost: a delivery claimed the step and
-// could neither queue the next attempt nor give the claim back (the work
-// queue and the ledger both refused it: what a process stopped between
-// claiming and queueing also leaves). A redelivery must not publish
-// "deferred", which promises an attempt that nothing queued: it fails, so
-// that the event comes back, and once the claim has lapsed the redelivery
-// takes it over and queues the next attempt.
-func TestStepClaimedButNeverQueuedIsNotLost(t *testing.T) {
-	w := testWorld()
-	w.Buckets = append(w.Buckets, world.Bucket{Name: "ledger-bucket", Region: w.Region})
-	w.Images = append(w.Images, world.Image{ID: "m-slow", Status: "Creating", Tags: map[string]string{"env": "prod"}})
-	f := newFixtureIn(t, w, func(c *handler.Config, _ *handler.Deps) {
-		c.WaitReady = 0
-		c.Ledger = handler.LedgerConfig{Bucket: "ledger-bucket", Endpoint: c.MNSEndpoint}
-	})
-	f.emu.Faults.Add(world.Fault{API: "SendMessage", Queue: "work", Code: "AccessDenied", Times: 1})
-	f.emu.Faults.Add(world.Fault{API: "DeleteObject", Bucket: "ledger-bucket", Code: "AccessDenied", Times: 1})
-	ev := mnsEvent("lost-1", `{"action":"reconcile","regionId":"cn-hangzhou","imageId":"m-slow"}`)
-
-	for _, delivery := range []string{"first delivery (the send and the release refused)", "redelivery while the claim stands"} {
-		outs, err := f.handle(ev)
-		if err == nil || len(outs) != 0 {
-			t.Fatalf("%s: outcomes %+v, error %v; want no outcome and a failed invocation", delivery, outs, err)
-		}
-		if n := len(f.emu.MNS.Messages("work")); n != 0 {
-			t.Fatalf("%s: %d next attempts queued, want 0", delivery, n)
-		}
-	}
-
-	f.emu.Advance(16 * time.Minute) // past the claim's lease (no deadline: 15 minutes)
-	outs := f.mustHandle(ev)
-	if len(outs) != 1 || outs[0].Status != outcome.Deferred {
-		t.Fatalf("after the lease: outcomes %+v, want one deferred", outs)
-	}
-	if n := len(f.emu.MNS.Messages("work")); n != 1 {
-		t.Fatalf("after the lease: %d next attempts queued, want 1", n)
-	}
-	// Once queued, a further redelivery (on another instance: this one
-	// drops its own duplicates) publishes the same deferral and queues
-	// nothing, however old the claim.
-	f.emu.Advance(16 * time.Minute)
-	f.h = handler.New(f.cfg, f.deps)
-	outs = f.mustHandle(ev)
-	if len(outs) != 1 || outs[0].Status != outcome.Deferred {
-		t.Fatalf("redelivery after queueing: outcomes %+v, want one deferred", outs)
-	}
-	if n := len(f.emu.MNS.Messages("work")); n != 1 {
-		t.Errorf("redelivery after queueing: %d next attempts queued, want still 1", n)
 	}
 }
